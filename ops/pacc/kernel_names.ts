@@ -1,0 +1,35 @@
+// Kernel names, inputs and attributes of the PaCC op, shared by every backend.
+import type {NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
+
+/** Forward kernel: y = circularConv(x + pe, filter) + bias. */
+export const PositionAwareCircularConv = 'PositionAwareCircularConv';
+/** dL/dx from dy and the filter (the pe add is transparent to x). */
+export const PositionAwareCircularConvBackpropInput = 'PositionAwareCircularConvBackpropInput';
+/** dL/dfilter from x (+ pe) and dy. */
+export const PositionAwareCircularConvBackpropFilter = 'PositionAwareCircularConvBackpropFilter';
+
+/** 'h' convolves along axis 1 (height), 'w' along axis 2 (width) of NHWC. */
+export type PaccDirection = 'h' | 'w';
+
+/**
+ * Forward inputs. All four are always passed (the gradient saves them by name);
+ * when the user gave no bias / pe, the op passes zeros and clears the flag so
+ * kernels can skip them.
+ */
+export type PositionAwareCircularConvInputs = {x: Tensor; filter: Tensor; bias: Tensor; positionEmbedding: Tensor};
+export interface PositionAwareCircularConvAttrs extends NamedAttrMap {
+  direction: PaccDirection;
+  hasBias: boolean;
+  hasPositionEmbedding: boolean;
+}
+
+export type PositionAwareCircularConvBackpropInputInputs = {dy: Tensor; filter: Tensor};
+export interface PositionAwareCircularConvBackpropInputAttrs extends NamedAttrMap {
+  direction: PaccDirection;
+}
+
+export type PositionAwareCircularConvBackpropFilterInputs = {x: Tensor; dy: Tensor; positionEmbedding: Tensor};
+export interface PositionAwareCircularConvBackpropFilterAttrs extends NamedAttrMap {
+  direction: PaccDirection;
+  hasPositionEmbedding: boolean;
+}

@@ -1,0 +1,24 @@
+// The one registration path: every kernel and gradient of ours, idempotent (checked before registering).
+import {getGradient, getKernel, GradConfig, KernelConfig, registerGradient, registerKernel} from '@tensorflow/tfjs-core';
+import {positionAwareCircularConvGradConfig} from './pacc/grad';
+import {cpuKernels} from './pacc/kernels/cpu';
+
+/** Kernel lists per backend; a backend's kernels need not be loaded to be registered. */
+const kernelLists: KernelConfig[][] = [cpuKernels];
+const gradients: GradConfig[] = [positionAwareCircularConvGradConfig];
+
+/**
+ * Registers every kernel and gradient that is not yet registered. Safe to call
+ * any number of times, before or after a backend is set: tfjs warns on duplicate
+ * registration, so we look each one up first.
+ */
+export function registerAll(): void {
+  for (const list of kernelLists) {
+    for (const config of list) {
+      if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+    }
+  }
+  for (const grad of gradients) {
+    if (getGradient(grad.kernelName) == null) registerGradient(grad);
+  }
+}
