@@ -1,6 +1,7 @@
 // tfjs-pacc public API. Importing this module registers our kernels and gradients (idempotently).
-// Stock gradients (sum, the composite fallback's ops) must exist even for tfjs-core-only users.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-layers registers tfjs-core's stock gradients (sum, the composite fallback's ops);
+// importing the core subpath directly breaks under Node ESM (directory imports).
+import '@tensorflow/tfjs-layers';
 import {registerAll} from '../ops/register';
 
 export {positionAwareCircularConv} from '../ops/pacc/op';

@@ -1,0 +1,47 @@
+// `npm run bench`: runs every benchmark suite (or those named with --only) and prints tables; --json FILE writes them.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import {writeFileSync} from 'node:fs';
+import {table, progress, Suite, SuiteResult} from './util';
+import {opsSuite} from './suites/ops';
+
+/** Suites by name; each file in bench/suites/ adds one entry here. */
+const SUITES: Record<string, Suite> = {
+  ops: opsSuite,
+};
+
+async function main() {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? (args[i + 1] ?? '') : undefined;
+  };
+  if (args.includes('--help')) {
+    console.log(`usage: npm run bench -- [--only ${Object.keys(SUITES).join(',')}] [--quick] [--json out.json]`);
+    return;
+  }
+  const only = flag('--only')?.split(',');
+  const unknown = only?.filter((n) => !(n in SUITES)) ?? [];
+  if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
+  const quick = args.includes('--quick');
+  const results: SuiteResult[] = [];
+  for (const [name, suite] of Object.entries(SUITES)) {
+    if (only && !only.includes(name)) continue;
+    progress(`suite ${name}`);
+    for (const r of await suite({quick})) {
+      results.push(r);
+      console.log(`\n## ${r.title}\n\n${table(r.headers, r.rows)}`);
+      for (const n of r.notes ?? []) console.log(`\n${n}`);
+    }
+  }
+  const json = flag('--json');
+  if (json) {
+    writeFileSync(json, JSON.stringify({date: new Date().toISOString(), node: process.version, results}, null, 1));
+    progress(`wrote ${json}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
