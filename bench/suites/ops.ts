@@ -14,7 +14,7 @@ type Impl = 'native' | 'composite' | 'reference';
 function closures(impl: Impl, shape: number[], direction: PaccDirection) {
   const [, H, W, C] = shape;
   const L = direction === 'h' ? H : W;
-  const x = tf.randomNormal(shape) as tf.Tensor4D, f = tf.randomNormal([L, C]) as tf.Tensor2D;
+  const x = tf.randomNormal(shape as [number, number, number, number]), f = tf.randomNormal([L, C]) as tf.Tensor2D;
   const b = tf.randomNormal([C]) as tf.Tensor1D, pe = tf.randomNormal([L, C]) as tf.Tensor2D;
   const dy = tf.randomNormal(shape);
   const dispose = () => tf.dispose([x, f, b, pe, dy]);
