@@ -1,0 +1,28 @@
+// Shared helpers of the custom layers: input unpacking and PyTorch-style initialisers (spec §4.2).
+import * as tf from '@tensorflow/tfjs-core';
+import {initializers} from '@tensorflow/tfjs-layers';
+
+export function getSingleTensor(inputs: tf.Tensor | tf.Tensor[], layer: string): tf.Tensor {
+  if (Array.isArray(inputs)) {
+    if (inputs.length !== 1) throw new Error(`${layer}: expected one input tensor, got ${inputs.length}`);
+    return inputs[0];
+  }
+  return inputs;
+}
+
+/**
+ * kaiming_normal_(mode='fan_out', relu gain) as the official init: std = sqrt(2 / (Cout·kh·kw)),
+ * where Cout is the conv's total output channels whatever its groups (PyTorch's fan_out).
+ * An untruncated normal, so a stock (serialisable) initialiser is enough.
+ */
+export function kaimingFanOut(outChannels: number, kh: number, kw: number) {
+  return initializers.randomNormal({mean: 0, stddev: Math.sqrt(2 / (outChannels * kh * kw))});
+}
+
+/** PyTorch's default conv init for a bare Parameter of fan_in M: U(-1/sqrt(M), 1/sqrt(M)). */
+export function metaKernelInit(m: number) {
+  const b = 1 / Math.sqrt(m);
+  return initializers.randomUniform({minval: -b, maxval: b});
+}
+
+export const isSymbolicShape = (s: (number | null)[]) => s.some((d) => d == null);
