@@ -1,5 +1,6 @@
-// Test projects: Node suites (cpu, wasm). Browser suites are added as their own project.
+// Test projects: Node suites (cpu, wasm) and the browser project (test/browser/project.ts: Chromium, webgl/wasm/cpu).
 import {defineConfig} from 'vitest/config';
+import {browserProjects} from './test/browser/project';
 
 export default defineConfig({
   test: {
@@ -14,6 +15,7 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      ...browserProjects(),
     ],
   },
 });

@@ -2,9 +2,12 @@
 import {getGradient, getKernel, GradConfig, KernelConfig, registerGradient, registerKernel} from '@tensorflow/tfjs-core';
 import {positionAwareCircularConvGradConfig} from './pacc/grad';
 import {cpuKernels} from './pacc/kernels/cpu';
+import {tensorflowKernels} from './pacc/kernels/tensorflow';
+import {webglKernels} from './pacc/kernels/webgl';
+import {wasmKernels} from './pacc/kernels/wasm';
 
 /** Kernel lists per backend; a backend's kernels need not be loaded to be registered. */
-const kernelLists: KernelConfig[][] = [cpuKernels];
+const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, wasmKernels, tensorflowKernels];
 const gradients: GradConfig[] = [positionAwareCircularConvGradConfig];
 
 /**

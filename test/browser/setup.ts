@@ -1,0 +1,8 @@
+// Browser test setup: loads every backend into the page and points tfjs-backend-wasm at its .wasm files.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
+
+// The dev server serves the project root, so node_modules is reachable by URL;
+// the wasm backend picks the threaded SIMD binary when the page is isolated.
+setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/');
