@@ -1,0 +1,70 @@
+// wasm-backend kernels of the PaCC op: run our SIMD module (ops/wasm/) directly on tensors in the tfjs-wasm heap.
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {getPaccWasm} from '../../wasm/module';
+import {
+  PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
+  PositionAwareCircularConvBackpropInputAttrs,
+} from '../kernel_names';
+
+/** The cpu kernels' layout [outer, L, inner, C]: the conv always runs along axis 1. */
+function layout(shape: number[], direction: PaccDirection) {
+  const [N, H, W, C] = shape;
+  return direction === 'h' ? {outer: N, L: H, inner: W, C} : {outer: N * H, L: W, inner: 1, C};
+}
+
+// Outputs are allocated before any offset is read; offsets never move when the heap
+// grows, and no JS view of the heap is held across an allocation.
+
+const forward: KernelFunc = ({inputs, backend, attrs}) => {
+  const m = getPaccWasm(backend);
+  const {x, filter, bias, positionEmbedding} = inputs as Record<string, TensorInfo>;
+  const {direction, hasBias, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvAttrs;
+  const {outer, L, inner, C} = layout(x.shape, direction);
+  const out = m.makeOutput(x.shape);
+  // bias + the pe term depend only on the row: folded into one [L, C] initial value.
+  const init = hasBias || hasPositionEmbedding ? m.malloc(L * C * 4) : 0;
+  try {
+    if (init) {
+      m.exports.paccInit(m.offset(filter), hasBias ? m.offset(bias) : 0,
+          hasPositionEmbedding ? m.offset(positionEmbedding) : 0, init, L, C);
+    }
+    m.exports.paccForward(m.offset(x), m.offset(filter), init, m.offset(out), outer, L, inner, C);
+  } finally {
+    if (init) m.free(init);
+  }
+  return out;
+};
+
+const backpropInput: KernelFunc = ({inputs, backend, attrs}) => {
+  const m = getPaccWasm(backend);
+  const {dy, filter} = inputs as Record<string, TensorInfo>;
+  const {direction} = attrs as unknown as PositionAwareCircularConvBackpropInputAttrs;
+  const {outer, L, inner, C} = layout(dy.shape, direction);
+  const out = m.makeOutput(dy.shape);
+  m.exports.paccBackpropInput(m.offset(dy), m.offset(filter), m.offset(out), outer, L, inner, C);
+  return out;
+};
+
+const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
+  const m = getPaccWasm(backend);
+  const {x, dy, positionEmbedding} = inputs as Record<string, TensorInfo>;
+  const {direction, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvBackpropFilterAttrs;
+  const {outer, L, inner, C} = layout(x.shape, direction);
+  const out = m.makeOutput([L, C]);
+  // Row sums of dy for the pe term.
+  const scratch = hasPositionEmbedding ? m.malloc(L * C * 4) : 0;
+  try {
+    m.exports.paccBackpropFilter(m.offset(x), m.offset(dy), hasPositionEmbedding ? m.offset(positionEmbedding) : 0,
+        m.offset(out), scratch, outer, L, inner, C);
+  } finally {
+    if (scratch) m.free(scratch);
+  }
+  return out;
+};
+
+export const wasmKernels: KernelConfig[] = [
+  {kernelName: PositionAwareCircularConv, backendName: 'wasm', kernelFunc: forward},
+  {kernelName: PositionAwareCircularConvBackpropInput, backendName: 'wasm', kernelFunc: backpropInput},
+  {kernelName: PositionAwareCircularConvBackpropFilter, backendName: 'wasm', kernelFunc: backpropFilter},
+];
