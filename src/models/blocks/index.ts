@@ -3,3 +3,5 @@ export {batchNorm, channelsOf, convLayer} from './conv_layer';
 export type {BlockActivation, ConvLayerOptions} from './conv_layer';
 export {invertedResidual, makeDivisible} from './inverted_residual';
 export type {InvertedResidualOptions} from './inverted_residual';
+export {gcd, outerFrame} from './outer_frame';
+export type {FusionMode, OuterFrameOptions} from './outer_frame';
