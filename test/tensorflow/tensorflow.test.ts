@@ -1,0 +1,135 @@
+// The 'tensorflow' (tfjs-node) kernels: the shared op spec on real tfjs-node where it loads, and always on a recording stand-in.
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import {readFile} from 'node:fs/promises';
+import {fileURLToPath} from 'node:url';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {positionAwareCircularConv} from '../../src/index';
+import {tensorflowKernels} from '../../ops/pacc/kernels/tensorflow';
+import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
+import {paccOpSpec} from '../op/pacc.spec';
+import {expectClose, rng} from '../util/compare';
+import {registerStandIn, StandInTensorflowBackend} from './standin_backend';
+
+const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const read = async (file: string) => {
+  const b = await readFile(dir + file);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+};
+
+// Real libtensorflow: only where @tensorflow/tfjs-node is installed (an optional peer).
+const tfjsNodeError = await import(/* @vite-ignore */ ['@tensorflow', 'tfjs-node'].join('/')).then(() => null, (e: Error) => e);
+if (tfjsNodeError == null) {
+  paccOpSpec('tensorflow', read);
+} else {
+  const why = `@tensorflow/tfjs-node is not installed here (${tfjsNodeError.message.split('\n')[0]}); ` +
+    'to run the shared op spec against libtensorflow: npm i --no-save @tensorflow/tfjs-node@4.22.0 && npx vitest run test/tensorflow';
+  console.log(`[skip] tensorflow: shared op spec on real tfjs-node: ${why}`);
+  describe('PositionAwareCircularConv on tensorflow (tfjs-node)', () => {
+    it.skip(`shared op spec (skipped: ${why})`, () => {});
+  });
+}
+
+// The stand-in: the same kernels, every TensorFlow op call checked against its op
+// definition and computed by tfjs-core on cpu, so the kernels' math meets the fixtures.
+const STANDIN = 'tensorflow-standin';
+registerStandIn(STANDIN, tensorflowKernels);
+paccOpSpec(STANDIN, read);
+
+describe('op-and-attribute sequence emitted by the tensorflow kernels', () => {
+  let backend: StandInTensorflowBackend;
+  beforeAll(async () => {
+    expect(await tf.setBackend(STANDIN)).toBe(true);
+    backend = tf.backend() as StandInTensorflowBackend;
+  });
+  afterAll(() => tf.setBackend('cpu'));
+
+  const record = (fn: () => unknown) => {
+    backend.calls.length = 0;
+    tf.tidy(() => { fn(); });
+    return backend.calls.map((c) => c.op);
+  };
+  const conv = {T: 'float32', strides: [1, 1, 1, 1], padding: 'VALID', data_format: 'NHWC', dilations: [1, 1, 1, 1]};
+
+  it('forward, h, bias + pe: pe add, circular pad, VALID depthwise conv, BiasAdd', () => {
+    const x = tf.randomNormal([2, 5, 3, 4]) as tf.Tensor4D;
+    const ops = record(() => positionAwareCircularConv(x, tf.randomNormal([5, 4]) as tf.Tensor2D,
+        {direction: 'h', bias: tf.randomNormal([4]) as tf.Tensor1D, positionEmbedding: tf.randomNormal([5, 4]) as tf.Tensor2D}));
+    expect(ops).toEqual(['Reshape', 'AddV2', 'Slice', 'ConcatV2', 'Reshape', 'DepthwiseConv2dNative', 'BiasAdd']);
+    const c = backend.calls;
+    expect(c[0].inputShapes).toEqual([[5, 4], [4]]); // pe -> [1, L, 1, C]
+    expect(c[2].inputShapes).toEqual([[2, 5, 3, 4], [4], [4]]);
+    expect(c[3].attrs).toEqual({N: 2, T: 'float32', Tidx: 'int32'});
+    expect(c[3].inputShapes).toEqual([[2, 5, 3, 4], [2, 4, 3, 4], []]);
+    expect(c[5].attrs).toEqual(conv);
+    expect(c[5].inputShapes).toEqual([[2, 9, 3, 4], [5, 1, 4, 1]]);
+    expect(c[6].attrs).toEqual({T: 'float32', data_format: 'NHWC'});
+    x.dispose();
+  });
+
+  it('forward, w, no bias, no pe: no add ops; filter laid out [1, L, C, 1]', () => {
+    const ops = record(() => positionAwareCircularConv(tf.randomNormal([1, 2, 6, 3]) as tf.Tensor4D, tf.randomNormal([6, 3]) as tf.Tensor2D, {direction: 'w'}));
+    expect(ops).toEqual(['Slice', 'ConcatV2', 'Reshape', 'DepthwiseConv2dNative']);
+    expect(backend.calls[1].inputShapes[1]).toEqual([1, 2, 5, 3]);
+    expect(backend.calls[3].inputShapes).toEqual([[1, 2, 11, 3], [1, 6, 3, 1]]);
+  });
+
+  it('forward with L = 1: no slice or concat', () => {
+    const ops = record(() => positionAwareCircularConv(tf.randomNormal([1, 1, 4, 2]) as tf.Tensor4D, tf.randomNormal([1, 2]) as tf.Tensor2D, {direction: 'h'}));
+    expect(ops).toEqual(['Reshape', 'DepthwiseConv2dNative']);
+  });
+
+  it('gradients: depthwise backprop ops on the padded length 2L-1, wrap-around folded back', () => {
+    const x = tf.randomNormal([2, 3, 4, 5]), f = tf.randomNormal([4, 5]), pe = tf.randomNormal([4, 5]);
+    const ops = record(() => tf.grads((x: tf.Tensor, f: tf.Tensor) =>
+      tf.sum(positionAwareCircularConv(x as tf.Tensor4D, f as tf.Tensor2D, {direction: 'w', positionEmbedding: pe as tf.Tensor2D})))([x, f]));
+    const bi = backend.calls.find((c) => c.op === 'DepthwiseConv2dNativeBackpropInput')!;
+    const bf = backend.calls.find((c) => c.op === 'DepthwiseConv2dNativeBackpropFilter')!;
+    expect(bi.attrs).toEqual(conv);
+    expect(bi.inputShapes).toEqual([[4], [1, 4, 5, 1], [2, 3, 4, 5]]);
+    expect(bf.attrs).toEqual(conv);
+    expect(bf.inputShapes).toEqual([[2, 3, 7, 5], [4], [2, 3, 4, 5]]);
+    expect(ops.slice(ops.indexOf('DepthwiseConv2dNativeBackpropInput'))).toEqual(
+        expect.arrayContaining(['Slice', 'Slice', 'Pad', 'AddV2']));
+    tf.dispose([x, f, pe]);
+  });
+
+  it('matches reference.ts on a shape with H != W, both directions, all inputs', () => {
+    const r = rng(42);
+    for (const direction of ['h', 'w'] as const) {
+      const s = {n: 2, h: 7, w: 3, c: 6};
+      const L = direction === 'h' ? s.h : s.w;
+      const xs = r.normal(2 * 7 * 3 * 6), fs = r.normal(L * 6), bs = r.normal(6), ps = r.normal(L * 6), dys = r.normal(2 * 7 * 3 * 6);
+      const got = tf.tidy(() => {
+        const dy = tf.tensor4d(dys, [2, 7, 3, 6]);
+        const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, p: tf.Tensor) => tf.sum(tf.mul(dy, positionAwareCircularConv(
+            x as tf.Tensor4D, w as tf.Tensor2D, {direction, bias: b as tf.Tensor1D, positionEmbedding: p as tf.Tensor2D})));
+        const args = [tf.tensor4d(xs, [2, 7, 3, 6]), tf.tensor2d(fs, [L, 6]), tf.tensor1d(bs), tf.tensor2d(ps, [L, 6])];
+        const y = positionAwareCircularConv(args[0] as tf.Tensor4D, args[1] as tf.Tensor2D,
+            {direction, bias: args[2] as tf.Tensor1D, positionEmbedding: args[3] as tf.Tensor2D});
+        return [y.dataSync(), ...tf.grads(f)(args).map((g) => g.dataSync())];
+      });
+      expectClose(got[0], paccForwardRef(xs, s, fs, direction, bs, ps), 1e-5, `${direction} y`);
+      const ref = paccBackwardRef(xs, s, fs, direction, dys, ps);
+      expectClose(got[1], ref.dx, 1e-4, `${direction} dx`);
+      expectClose(got[2], ref.dfilter, 1e-4, `${direction} dfilter`);
+      expectClose(got[3], ref.dbias, 1e-4, `${direction} dbias`);
+      expectClose(got[4], ref.dpe, 1e-4, `${direction} dpe`);
+    }
+  });
+
+  it('the stand-in rejects what TensorFlow would reject (so the checks above can fail)', () => {
+    const x = tf.zeros([1, 2, 2, 1]);
+    const f = tf.zeros([2, 1, 1, 1]);
+    const bad: [Parameters<StandInTensorflowBackend['executeSingleOutput']>, RegExp][] = [
+      [['DepthwiseConv2dNative', [{name: 'T', type: 4, value: 1}, {name: 'strides', type: 1, value: [1, 1, 1, 1]}], [x, f]], /missing required attr 'padding'/],
+      [['DepthwiseConv2dNative', [{name: 'T', type: 4, value: 1}, {name: 'strides', type: 1, value: [1, 1]}, {name: 'padding', type: 0, value: 'VALID'}], [x, f]], /strides must be/],
+      [['DepthwiseConv2dNative', [{name: 'T', type: 4, value: 1}, {name: 'strides', type: 1, value: [1, 1, 1, 1]}, {name: 'padding', type: 0, value: 'valid'}], [x, f]], /not in/],
+      [['BiasAdd', [{name: 'T', type: 4, value: 1}, {name: 'axis', type: 1, value: 3}], [x, x]], /no attr 'axis'/],
+      [['Slice', [{name: 'T', type: 4, value: 1}, {name: 'Index', type: 4, value: 3}], [x, x, x]], /input 1 is float32/],
+      [['Relu6', [], [x]], /not in the stand-in's op registry/],
+    ];
+    for (const [args, msg] of bad) expect(() => backend.executeSingleOutput(...args), String(msg)).toThrow(msg);
+    tf.dispose([x, f]);
+  });
+});
