@@ -1,7 +1,7 @@
 // edgeformer_xs.pt (official state_dict) -> paccnet-xs: stage outputs and logits against the float64 PyTorch forward.
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as tf from '@tensorflow/tfjs-layers';
-import {tensor4d, tidy, memory} from '@tensorflow/tfjs-core';
+import {Tensor, tensor4d, tidy, memory} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index';
 import {readFileSync} from 'node:fs';
@@ -51,7 +51,7 @@ describe('edgeformer_xs.pt -> paccnet-xs', () => {
     const probe = withStageOutputs(conv.model, STAGES);
     const x = nchwToNhwc(fx.tensors.input);
     const before = memory().numTensors;
-    const outs = tidy(() => (probe.predict(tensor4d(x.data, x.shape as [number, number, number, number])) as tf.Tensor[]).map((t) => t.dataSync()));
+    const outs = tidy(() => (probe.predict(tensor4d(x.data, x.shape as [number, number, number, number])) as Tensor[]).map((t) => t.dataSync()));
     expect(memory().numTensors).toBe(before);
     const errors = STAGES.map((s, i) => [s, relError(outs[i], nchwToNhwc(fx.tensors[`inter_${s}`]).data)] as const);
     const first = errors.find(([, e]) => !(e <= RTOL));
@@ -65,7 +65,7 @@ describe('edgeformer_xs.pt -> paccnet-xs', () => {
   it('224x224 (interpolated instance kernels) with the same model: logits and top-5', async () => {
     const fx = await loadFixture(read, 'model_edgeformer_xs_224');
     const x = nchwToNhwc(fx.tensors.input);
-    const logits = tidy(() => (conv.model.predict(tensor4d(x.data, x.shape as [number, number, number, number])) as tf.Tensor).dataSync());
+    const logits = tidy(() => (conv.model.predict(tensor4d(x.data, x.shape as [number, number, number, number])) as Tensor).dataSync());
     const err = relError(logits, fx.tensors.logits.data);
     expect(err, `logits relative error ${err.toExponential(2)}`).toBeLessThanOrEqual(RTOL);
     expect(top5(logits)).toEqual(top5(fx.tensors.logits.data));
