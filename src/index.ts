@@ -13,5 +13,7 @@ export type {PaccDirection} from '../ops/pacc/kernel_names';
 export {resizeMetaKernel} from '../ops/resize_meta_kernel/op';
 export type {ResizeMethod} from '../ops/resize_meta_kernel/op';
 export {registerAll as registerKernels};
+/** `pacc.converters.*`: PyTorch checkpoints to tfjs models (issue 6). */
+export * as converters from '../converters/index';
 
 registerAll();
