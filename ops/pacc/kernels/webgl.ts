@@ -1,5 +1,5 @@
 // Native webgl kernels of the PaCC op: forward, backprop input, backprop filter (GLSL in webgl_programs.ts).
-import {env, KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {
   PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
@@ -15,34 +15,27 @@ function layout(shape: number[], direction: PaccDirection) {
 }
 
 /**
- * A flat 1-D view of `t` sharing its texture. Packed textures (2×2 blocks of
- * the last two axes) do not have the flat layout, so they are unpacked first
- * (with their real shape) and the copy is queued in `temps` for disposal.
+ * `t` seen as the 2-D view `shape` [rows, C], sharing its texture. Inputs are
+ * put on the GPU first: tfjs would otherwise inline tiny CPU tensors as
+ * uniform arrays, whose shader bakes in the size. Packed textures (2×2 blocks
+ * of the last two axes) lack the row-major layout, so they are unpacked with
+ * their real shape and the copy is queued in `temps` for disposal.
  */
-function flat(backend: MathBackendWebGL, t: TensorInfo, temps: TensorInfo[]): TensorInfo {
+function view(backend: MathBackendWebGL, t: TensorInfo, shape: [number, number], temps: TensorInfo[]): TensorInfo {
+  backend.uploadToGPU(t.dataId);
   let src = t;
   if (backend.texData.get(t.dataId).isPacked) {
     src = backend.unpackTensor(t);
     temps.push(src);
   }
-  return {dataId: src.dataId, shape: [util.sizeFromShape(t.shape)], dtype: t.dtype};
+  return {dataId: src.dataId, shape, dtype: t.dtype};
 }
 
-/**
- * Output texture [rows, C]: the layout tfjs itself gives an NHWC tensor, so
- * later ops sample it on their fast paths. Falls back to tfjs' choice when a
- * side would exceed the texture limit.
- */
-function texShape(size: number, C: number): [number, number] | undefined {
-  const max = env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
-  return size / C <= max && C <= max ? [size / C, C] : undefined;
-}
+type Program = PaccCircularProgram | PaccInitProgram | PaccBackpropFilterProgram;
 
-/** Runs `program` and returns its output under `shape` (the flat output shares the texture). */
-function run(
-    backend: MathBackendWebGL, program: PaccCircularProgram | PaccInitProgram | PaccBackpropFilterProgram,
-    inputs: TensorInfo[], uniforms: number[][], shape: number[], C: number): TensorInfo {
-  const out = backend.runWebGLProgram(program, inputs, 'float32', uniforms, false, texShape(util.sizeFromShape(shape), C));
+/** Runs `program` and returns its [rows, C] output under `shape` (same texture). */
+function run(backend: MathBackendWebGL, program: Program, inputs: TensorInfo[], uniforms: number[][], shape: number[]): TensorInfo {
+  const out = backend.runWebGLProgram(program, inputs, 'float32', uniforms);
   return {dataId: out.dataId, shape, dtype: 'float32'};
 }
 
@@ -50,18 +43,19 @@ const forward: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as MathBackendWebGL;
   const {x, filter, bias, positionEmbedding} = inputs as Record<string, TensorInfo>;
   const {direction, hasBias, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvAttrs;
-  const {L, inner, C} = layout(x.shape, direction);
+  const {outer, L, inner, C} = layout(x.shape, direction);
+  const rows = outer * L * inner;
   const temps: TensorInfo[] = [];
-  const w = flat(gl, filter, temps);
-  const srcs = [flat(gl, x, temps), w];
+  const w = view(gl, filter, [L, C], temps);
+  const srcs = [view(gl, x, [rows, C], temps), w];
   if (hasBias || hasPositionEmbedding) {
-    const init = run(gl, new PaccInitProgram(L, C), [w, flat(gl, bias, temps), flat(gl, positionEmbedding, temps)],
-        [[L], [C], [hasBias ? 1 : 0], [hasPositionEmbedding ? 1 : 0]], [L * C], C);
+    const init = run(gl, new PaccInitProgram(L, C),
+        [w, view(gl, bias, [1, C], temps), view(gl, positionEmbedding, [L, C], temps)],
+        [[L], [hasBias ? 1 : 0], [hasPositionEmbedding ? 1 : 0]], [L, C]);
     temps.push(init);
     srcs.push(init);
   }
-  const size = util.sizeFromShape(x.shape);
-  const out = run(gl, new PaccCircularProgram(size, true, srcs.length === 3), srcs, [[L], [inner * C], [C]], x.shape, C);
+  const out = run(gl, new PaccCircularProgram(rows, C, true, srcs.length === 3), srcs, [[L], [inner]], x.shape);
   for (const t of temps) gl.disposeIntermediateTensorInfo(t);
   return out;
 };
@@ -70,10 +64,11 @@ const backpropInput: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as MathBackendWebGL;
   const {dy, filter} = inputs as Record<string, TensorInfo>;
   const {direction} = attrs as unknown as PositionAwareCircularConvBackpropInputAttrs;
-  const {L, inner, C} = layout(dy.shape, direction);
+  const {outer, L, inner, C} = layout(dy.shape, direction);
+  const rows = outer * L * inner;
   const temps: TensorInfo[] = [];
-  const program = new PaccCircularProgram(util.sizeFromShape(dy.shape), false, false);
-  const out = run(gl, program, [flat(gl, dy, temps), flat(gl, filter, temps)], [[L], [inner * C], [C]], dy.shape, C);
+  const out = run(gl, new PaccCircularProgram(rows, C, false, false),
+      [view(gl, dy, [rows, C], temps), view(gl, filter, [L, C], temps)], [[L], [inner]], dy.shape);
   for (const t of temps) gl.disposeIntermediateTensorInfo(t);
   return out;
 };
@@ -83,10 +78,11 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, dy, positionEmbedding} = inputs as Record<string, TensorInfo>;
   const {direction, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvBackpropFilterAttrs;
   const {outer, L, inner, C} = layout(x.shape, direction);
+  const rows = outer * L * inner;
   const temps: TensorInfo[] = [];
   const out = run(gl, new PaccBackpropFilterProgram(L, C),
-      [flat(gl, x, temps), flat(gl, dy, temps), flat(gl, positionEmbedding, temps)],
-      [[L], [C], [inner * C], [outer], [inner], [hasPositionEmbedding ? 1 : 0]], [L, C], C);
+      [view(gl, x, [rows, C], temps), view(gl, dy, [rows, C], temps), view(gl, positionEmbedding, [L, C], temps)],
+      [[L], [outer], [inner], [hasPositionEmbedding ? 1 : 0]], [L, C]);
   for (const t of temps) gl.disposeIntermediateTensorInfo(t);
   return out;
 };

@@ -2,32 +2,20 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 
 /**
- * All programs see their tensors as flat 1-D views laid out [outer, L, inner, C]
- * (the conv axis has stride `rowLen = inner * C`). With 1-D views and shape
- * uniforms, tfjs keys a binary only by coarse texture traits (is a texture
- * one row or one column, is an input a scalar), never by a size, so a new
- * shape reuses the compiled shader instead of compiling another.
+ * All programs see their tensors as 2-D views [rows, C]: x and dy as
+ * [outer * L * inner, C] (row = (o * L + i) * inner + q), filter and pe as
+ * [L, C], bias as [1, C]. That is the texture layout tfjs gives an NHWC
+ * tensor, so a fetch is a direct texel read at (row, c) with no index
+ * division. With shape uniforms, tfjs keys a binary only by coarse texture
+ * traits (does the texture match the view, is a side 1), never by a size, so
+ * a new shape reuses the compiled shader.
  *
  * Loops run to a constant bound and break at the uniform length: GLSL ES 1.0
  * (WebGL 1) only allows constant loop bounds, and WebGL 2 does not mind.
  */
 const MAX_LOOP = 1 << 30;
 
-/** The custom uniform values in the order of a program's `customUniforms`. */
-export type UniformValues = number[][];
-
 const ints = (...names: string[]) => names.map((name) => ({name, type: 'int' as const}));
-
-/** Flat output index -> (o, i, qc, c) of the [outer, L, inner*C] layout. */
-const DECODE = `
-  int idx = getOutputCoords();
-  int block = paccL * paccRowLen;
-  int o = idx / block;
-  int rem = idx - o * block;
-  int i = rem / paccRowLen;
-  int qc = rem - i * paccRowLen;
-  int c = qc - (qc / paccC) * paccC;
-  int base = o * block + qc;`;
 
 /**
  * out[o,i,q,c] = init[i,c] + Σ_k w[k,c] · src[o, (i ± k) mod L, q, c].
@@ -40,23 +28,29 @@ export class PaccCircularProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
   enableShapeUniforms = true;
-  customUniforms = ints('paccL', 'paccRowLen', 'paccC');
+  customUniforms = ints('paccL', 'paccInner');
 
-  constructor(size: number, forward: boolean, withInit: boolean) {
-    this.outputShape = [size];
+  constructor(rows: number, C: number, forward: boolean, withInit: boolean) {
+    this.outputShape = [rows, C];
     this.variableNames = withInit ? ['src', 'taps', 'init'] : ['src', 'taps'];
     const step = forward
-      ? 'r += paccRowLen; if (r >= block) r -= block;'
-      : 'r -= paccRowLen; if (r < 0) r += block;';
+      ? 'r += paccInner; if (r >= block) r -= block;'
+      : 'r -= paccInner; if (r < 0) r += block;';
     this.userCode = `
       // pacc:circular:${forward ? 'forward' : 'backprop-input'}
       void main() {
-        ${DECODE}
-        float acc = ${withInit ? 'getInit(i * paccC + c)' : '0.0'};
-        int r = i * paccRowLen;
+        ivec2 rc = getOutputCoords();
+        int c = rc.y;
+        int block = paccL * paccInner;
+        int o = rc.x / block;
+        int rem = rc.x - o * block;
+        int i = rem / paccInner;
+        int base = o * block + rem - i * paccInner;
+        float acc = ${withInit ? 'getInit(i, c)' : '0.0'};
+        int r = i * paccInner;
         for (int k = 0; k < ${MAX_LOOP}; k++) {
           if (k >= paccL) break;
-          acc += getTaps(k * paccC + c) * getSrc(base + r);
+          acc += getTaps(k, c) * getSrc(base + r, c);
           ${step}
         }
         setOutput(acc);
@@ -74,22 +68,21 @@ export class PaccInitProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
   enableShapeUniforms = true;
-  customUniforms = ints('paccL', 'paccC', 'paccHasBias', 'paccHasPe');
+  customUniforms = ints('paccL', 'paccHasBias', 'paccHasPe');
 
   constructor(L: number, C: number) {
-    this.outputShape = [L * C];
+    this.outputShape = [L, C];
     this.userCode = `
       // pacc:init
       void main() {
-        int idx = getOutputCoords();
-        int i = idx / paccC;
-        int c = idx - i * paccC;
-        float acc = paccHasBias != 0 ? getBias(c) : 0.0;
+        ivec2 rc = getOutputCoords();
+        int c = rc.y;
+        float acc = paccHasBias != 0 ? getBias(0, c) : 0.0;
         if (paccHasPe != 0) {
-          int r = i;
+          int r = rc.x;
           for (int k = 0; k < ${MAX_LOOP}; k++) {
             if (k >= paccL) break;
-            acc += getTaps(k * paccC + c) * getPe(r * paccC + c);
+            acc += getTaps(k, c) * getPe(r, c);
             r += 1; if (r == paccL) r = 0;
           }
         }
@@ -108,38 +101,36 @@ export class PaccBackpropFilterProgram implements GPGPUProgram {
   outputShape: number[];
   userCode: string;
   enableShapeUniforms = true;
-  customUniforms = ints('paccL', 'paccC', 'paccRowLen', 'paccOuter', 'paccInner', 'paccHasPe');
+  customUniforms = ints('paccL', 'paccOuter', 'paccInner', 'paccHasPe');
 
   constructor(L: number, C: number) {
-    this.outputShape = [L * C];
+    this.outputShape = [L, C];
     this.userCode = `
       // pacc:backprop-filter
       void main() {
-        int idx = getOutputCoords();
-        int k = idx / paccC;
-        int c = idx - k * paccC;
-        int block = paccL * paccRowLen;
+        ivec2 rc = getOutputCoords();
+        int c = rc.y;
+        int block = paccL * paccInner;
         float acc = 0.0;
-        int r = k;
+        int r = rc.x;
         for (int i = 0; i < ${MAX_LOOP}; i++) {
           if (i >= paccL) break;
           float s = 0.0;
           float sdy = 0.0;
-          int yRow = i * paccRowLen + c;
-          int xRow = r * paccRowLen + c;
+          int yRow = i * paccInner;
+          int xRow = r * paccInner;
           for (int o = 0; o < ${MAX_LOOP}; o++) {
             if (o >= paccOuter) break;
             int ob = o * block;
             for (int q = 0; q < ${MAX_LOOP}; q++) {
               if (q >= paccInner) break;
-              int off = ob + q * paccC;
-              float g = getDy(off + yRow);
-              s += g * getX(off + xRow);
+              float g = getDy(ob + yRow + q, c);
+              s += g * getX(ob + xRow + q, c);
               sdy += g;
             }
           }
           acc += s;
-          if (paccHasPe != 0) acc += getPe(r * paccC + c) * sdy;
+          if (paccHasPe != 0) acc += getPe(r, c) * sdy;
           r += 1; if (r == paccL) r = 0;
         }
         setOutput(acc);
