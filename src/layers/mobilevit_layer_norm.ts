@@ -1,0 +1,52 @@
+// MobileVitLayerNorm: PyTorch nn.LayerNorm over the last (channel) axis, as used by MobileViT's transformer.
+import {add, moments, mul, rsqrt, serialization, sub, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {initializers, layers, LayerVariable} from '@tensorflow/tfjs-layers';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+type Shape = Array<number | null>;
+
+export interface MobileVitLayerNormArgs extends LayerArgs {
+  /** Added to the variance; PyTorch's default (and cvnets') is 1e-5, tfjs-layers' is 1e-3. */
+  epsilon?: number;
+}
+
+/**
+ * Normalises every position over its last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`
+ * (biased variance, as PyTorch). Unlike tf.layers.layerNormalization it broadcasts gamma/beta
+ * instead of tiling them to the input size, which matters for speed on [B, P, N, C] patch tensors.
+ */
+export class MobileVitLayerNorm extends layers.Layer {
+  static className = 'MobileVitLayerNorm';
+  readonly epsilon: number;
+  private gamma!: LayerVariable;
+  private beta!: LayerVariable;
+
+  constructor(args: MobileVitLayerNormArgs = {}) {
+    super(args);
+    this.epsilon = args.epsilon ?? 1e-5;
+    if (!(this.epsilon > 0)) throw new Error(`MobileVitLayerNorm: epsilon must be > 0, got ${this.epsilon}`);
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const c = shape[shape.length - 1];
+    if (c == null) throw new Error(`MobileVitLayerNorm: the last axis must be known, got input shape [${shape}]`);
+    this.gamma = this.addWeight('gamma', [c], 'float32', initializers.ones());
+    this.beta = this.addWeight('beta', [c], 'float32', initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: Tensor | Tensor[]): Tensor {
+    return tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const {mean, variance} = moments(x, -1, true);
+      const normed = mul(sub(x, mean), rsqrt(add(variance, this.epsilon)));
+      return add(mul(normed, this.gamma.read()), this.beta.read());
+    });
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), epsilon: this.epsilon};
+  }
+}
+serialization.registerClass(MobileVitLayerNorm);

@@ -1,0 +1,74 @@
+// MobileVitUnfold: NHWC feature map -> non-overlapping patches [B, P, N, C] (cvnets MobileViTBlock.unfolding).
+import {image, reshape, serialization, Tensor, Tensor4D, tidy, transpose} from '@tensorflow/tfjs-core';
+import {layers} from '@tensorflow/tfjs-layers';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+type Shape = Array<number | null>;
+
+export interface MobileVitPatchArgs extends LayerArgs {
+  /** Patch height and width (the official MobileViT uses 2 x 2). */
+  patchH?: number;
+  patchW?: number;
+}
+
+export function checkPatch(who: string, patchH: number, patchW: number): void {
+  for (const [k, v] of [['patchH', patchH], ['patchW', patchW]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${who}: ${k} must be a positive integer, got ${v}`);
+  }
+}
+
+/** Size of the patch grid: the feature map is resized up to the next multiple of the patch, as the official code does. */
+export function patchGrid(h: number, w: number, patchH: number, patchW: number) {
+  const nh = Math.ceil(h / patchH), nw = Math.ceil(w / patchW);
+  return {nh, nw, newH: nh * patchH, newW: nw * patchW, resized: nh * patchH !== h || nw * patchW !== w};
+}
+
+/**
+ * `[B, H, W, C]` -> `[B, P, N, C]` with `P = patchH * patchW` pixel positions inside a patch
+ * (p = i * patchW + j) and `N = nh * nw` patches in row-major order, the same element order as
+ * the official `[B*P, N, C]`. Attention then runs over N independently for each p.
+ * When H or W is not a multiple of the patch, the map is first resized bilinearly
+ * (align_corners = false) to the next multiple, like the official `F.interpolate` call.
+ */
+export class MobileVitUnfold extends layers.Layer {
+  static className = 'MobileVitUnfold';
+  readonly patchH: number;
+  readonly patchW: number;
+
+  constructor(args: MobileVitPatchArgs = {}) {
+    super(args);
+    this.patchH = args.patchH ?? 2;
+    this.patchW = args.patchW ?? 2;
+    checkPatch('MobileVitUnfold', this.patchH, this.patchW);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    if (s.length !== 4) throw new Error(`MobileVitUnfold: expected a rank-4 NHWC input, got shape [${s}]`);
+    const [b, h, w, c] = s;
+    const grid = h == null || w == null ? null : patchGrid(h, w, this.patchH, this.patchW);
+    return [b, this.patchH * this.patchW, grid == null ? null : grid.nh * grid.nw, c];
+  }
+
+  override call(inputs: Tensor | Tensor[]): Tensor {
+    return tidy(() => {
+      let x = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (x.rank !== 4) throw new Error(`MobileVitUnfold: expected a rank-4 NHWC input, got shape [${x.shape}]`);
+      const [b, h, w, c] = x.shape;
+      const {nh, nw, newH, newW, resized} = patchGrid(h, w, this.patchH, this.patchW);
+      if (resized) x = image.resizeBilinear(x as Tensor4D, [newH, newW], false, true);
+      const ph = this.patchH, pw = this.patchW;
+      // Two rank-4 transposes instead of one rank-6 one: every backend (wasm included) supports rank 4.
+      // [B, nh, ph, nw*pw*C] -> [B, ph, nh, nw*pw*C]
+      let t = transpose(reshape(x, [b, nh, ph, nw * pw * c]), [0, 2, 1, 3]);
+      // [B*ph, nh*nw, pw, C] -> [B*ph, pw, nh*nw, C]
+      t = transpose(reshape(t, [b * ph, nh * nw, pw, c]), [0, 2, 1, 3]);
+      return reshape(t, [b, ph * pw, nh * nw, c]);
+    });
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), patchH: this.patchH, patchW: this.patchW};
+  }
+}
+serialization.registerClass(MobileVitUnfold);
