@@ -1,0 +1,286 @@
+// MobileViT XS/S: exact parameter counts, layers, forward/backward, save/load, key map and parity with the official model (ONNX fixture).
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {beforeAll, describe, expect, it} from 'vitest';
+import {MobileVitAttention} from '../../src/layers/mobilevit_attention';
+import {MobileVitFold} from '../../src/layers/mobilevit_fold';
+import {MobileVitLayerNorm} from '../../src/layers/mobilevit_layer_norm';
+import {MobileVitUnfold} from '../../src/layers/mobilevit_unfold';
+import {mobileViT} from '../../src/models/mobilevit';
+import {MOBILEVIT_PARAM_COUNTS} from '../../src/models/mobilevit_configs';
+import {mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
+import type {TorchKeyEntry} from '../../src/models/torch_keymap';
+import {nchwToNhwc} from '../util/fixtures';
+import {rng} from '../util/compare';
+import {onnxTorchWeights, OnnxTensor} from './mobilevit_onnx';
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const trainableCount = (m: tfl.LayersModel) => m.trainableWeights.reduce((a, w) => a + numel(w.shape as number[]), 0);
+/** A fixture file as float32 (Node pools small Buffers, so copy out exactly this file's bytes). */
+const readF32 = (file: string) => {
+  const b = readFileSync(fixtures + file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+const randn = (shape: number[], seed: number) => tf.tensor(rng(seed).normal(numel(shape)), shape);
+const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+/** PyTorch layout -> tfjs layout, per the key-map contract. */
+function toTfjs(t: OnnxTensor, transform: TorchKeyEntry['transform']): tf.Tensor {
+  const x = tf.tensor(t.data, t.shape);
+  const perm = {conv: [2, 3, 1, 0], depthwise: [2, 3, 0, 1], linear: [1, 0]}[transform as string];
+  if (perm) {
+    const y = tf.transpose(x, perm);
+    x.dispose();
+    return y;
+  }
+  return x;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('MobileViT layers', () => {
+  it('unfold matches the official element order and fold inverts it', () => {
+    const [b, h, w, c] = [2, 4, 6, 3];
+    const x = randn([b, h, w, c], 1);
+    const p = new MobileVitUnfold({patchH: 2, patchW: 2}).apply(x) as tf.Tensor;
+    expect(p.shape).toEqual([b, 4, 6, c]);
+    const xs = x.arraySync() as number[][][][], ps = p.arraySync() as number[][][][];
+    // Official: patch n = (i / 2) * nw + (j / 2), pixel p = (i % 2) * 2 + (j % 2).
+    for (let n = 0; n < b; n++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) {
+      expect(ps[n][(i % 2) * 2 + (j % 2)][Math.floor(i / 2) * (w / 2) + Math.floor(j / 2)][k]).toBe(xs[n][i][j][k]);
+    }
+    const back = new MobileVitFold({patchH: 2, patchW: 2}).apply([p, x]) as tf.Tensor;
+    expect(back.shape).toEqual(x.shape);
+    expect(maxAbsDiff(back, x)).toBe(0);
+    tf.dispose([x, p, back]);
+  });
+
+  it('unfold/fold resize sizes that are not multiples of the patch (official bilinear interpolate)', () => {
+    const x = randn([1, 3, 5, 2], 2);
+    const p = new MobileVitUnfold({}).apply(x) as tf.Tensor;
+    expect(p.shape).toEqual([1, 4, 6, 2]); // 3x5 -> 4x6 -> 2x3 patches
+    const y = new MobileVitFold({}).apply([p, x]) as tf.Tensor;
+    expect(y.shape).toEqual([1, 3, 5, 2]);
+    expect(() => new MobileVitFold({}).apply([p, randn([1, 8, 8, 2], 3)])).toThrow(/do not fit reference/);
+    expect(() => new MobileVitUnfold({patchH: 0})).toThrow(/patchH must be a positive integer/);
+    tf.dispose([x, p, y]);
+  });
+
+  it('attention equals a plain-loop reference (4 heads, rank 4 input)', () => {
+    const [b, p, n, c, h] = [1, 2, 3, 8, 4];
+    const d = c / h;
+    const layer = new MobileVitAttention({numHeads: h});
+    const x = randn([b, p, n, c], 4);
+    layer.apply(x); // build
+    const [wqkv, bqkv, wo, bo] = layer.getWeights();
+    layer.setWeights([wqkv, randn([3 * c], 5), wo, randn([c], 6)]);
+    const y = (layer.apply(x) as tf.Tensor).arraySync() as number[][][][];
+    const W = wqkv.arraySync() as number[][], Bq = layer.getWeights()[1].arraySync() as number[];
+    const Wo = wo.arraySync() as number[][], Bo = layer.getWeights()[3].arraySync() as number[];
+    const X = x.arraySync() as number[][][][];
+    for (let pi = 0; pi < p; pi++) {
+      const qkv = X[0][pi].map((row) => Bq.map((bias, o) => bias + row.reduce((a, v, i) => a + v * W[i][o], 0)));
+      const out = Array.from({length: n}, () => new Array(c).fill(0));
+      for (let hh = 0; hh < h; hh++) {
+        for (let i = 0; i < n; i++) {
+          const s = Array.from({length: n}, (_, j) => {
+            let dot = 0;
+            for (let k = 0; k < d; k++) dot += qkv[i][hh * d + k] * qkv[j][c + hh * d + k];
+            return dot / Math.sqrt(d);
+          });
+          const m = Math.max(...s), e = s.map((v) => Math.exp(v - m)), z = e.reduce((a, v) => a + v, 0);
+          for (let k = 0; k < d; k++) out[i][hh * d + k] = e.reduce((a, v, j) => a + (v / z) * qkv[j][2 * c + hh * d + k], 0);
+        }
+      }
+      for (let i = 0; i < n; i++) for (let o = 0; o < c; o++) {
+        const ref = Bo[o] + out[i].reduce((a, v, k) => a + v * Wo[k][o], 0);
+        expect(Math.abs(y[0][pi][i][o] - ref)).toBeLessThan(1e-5);
+      }
+    }
+    expect(() => new MobileVitAttention({numHeads: 3}).apply(x)).toThrow(/divisible by numHeads=3/);
+    tf.dispose([x, wqkv, bqkv, wo, bo]);
+  });
+
+  it('layer norm is PyTorch LayerNorm over the channel axis (eps 1e-5, biased variance)', () => {
+    const x = randn([2, 3, 5], 7);
+    const ln = new MobileVitLayerNorm({});
+    ln.apply(x);
+    const g = randn([5], 8), bt = randn([5], 9);
+    ln.setWeights([g, bt]);
+    const y = ln.apply(x) as tf.Tensor;
+    const ref = tf.tidy(() => {
+      const m = tf.mean(x, -1, true), v = tf.mean(tf.square(tf.sub(x, m)), -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(x, m), tf.sqrt(tf.add(v, 1e-5))), g), bt);
+    });
+    expect(maxAbsDiff(y, ref)).toBeLessThan(1e-5);
+    tf.dispose([x, g, bt, y, ref]);
+  });
+
+  it('layers serialise through their configs', () => {
+    for (const layer of [new MobileVitUnfold({patchH: 2, patchW: 4}), new MobileVitFold({patchH: 4, patchW: 2}),
+      new MobileVitAttention({numHeads: 6, attnDropout: 0.25}), new MobileVitLayerNorm({epsilon: 1e-6})]) {
+      const cls = layer.constructor as unknown as tf.serialization.SerializableConstructor<tfl.layers.Layer>;
+      const copy = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
+      expect(copy, layer.getClassName()).toBeDefined();
+      const again = tfl.layers.Layer.fromConfig(cls, layer.getConfig()) as tfl.layers.Layer;
+      expect(again.getConfig()).toEqual(layer.getConfig());
+    }
+  });
+});
+
+describe('mobileViT model', () => {
+  it.each(['xs', 's'] as const)('%s has the official trainable parameter count and a finite 64x64 forward', (variant) => {
+    const model = mobileViT({variant, inputShape: [64, 64, 3]});
+    expect(trainableCount(model)).toBe(MOBILEVIT_PARAM_COUNTS[variant]);
+    expect(MOBILEVIT_PARAM_COUNTS).toEqual({xs: 2_317_848, s: 5_578_632});
+    const x = tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 1);
+    const y = model.predict(x) as tf.Tensor;
+    expect(y.shape).toEqual([2, 1000]);
+    expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('numClasses and validation errors', () => {
+    const model = mobileViT({variant: 'xs', numClasses: 10, inputShape: [64, 64, 3]});
+    expect(model.outputs[0].shape).toEqual([null, 10]);
+    model.dispose();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mobileViT({variant: 'xxl' as any})).toThrow(/variant must be one of 'xs', 's'/);
+    expect(() => mobileViT({variant: 'xs', inputShape: [100, 100, 3]})).toThrow(/multiples of 32/);
+    expect(() => mobileViT({variant: 'xs', numClasses: 0})).toThrow(/numClasses/);
+  });
+
+  it('with inputShape [null, null, 3] predicts at any multiple of 32 (96: 3x3 at layer_5 goes through the patch resize)', () => {
+    const model = mobileViT({variant: 'xs', inputShape: [null, null, 3], numClasses: 7});
+    for (const s of [64, 96]) {
+      const x = tf.randomUniform([1, s, s, 3], 0, 1, 'float32', s);
+      const y = model.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([1, 7]);
+      expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+      tf.dispose([x, y]);
+    }
+    model.dispose();
+  });
+
+  it('a training step reaches every trainable weight (finite, non-zero gradient) and leaks no tensors', () => {
+    // One backward pass at 64x64 is the expensive part of this file on cpu, so it checks both.
+    const model = mobileViT({variant: 'xs', inputShape: [64, 64, 3], numClasses: 10});
+    const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 3);
+    const dy = randn([1, 10], 11);
+    const optimizer = tf.train.sgd(1e-3); // SGD keeps no slots, so the first step already shows leaks
+    const predict = () => tf.dispose(model.predict(x) as tf.Tensor);
+    predict();
+    const before = tf.memory().numTensors;
+    predict();
+    expect(tf.memory().numTensors, 'after predict').toBe(before);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const {value, grads} = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, {training: true}) as tf.Tensor, dy)) as tf.Scalar, vars);
+    for (const w of model.trainableWeights) {
+      const g = grads[(w.read() as tf.Variable).name];
+      expect(g, w.originalName).toBeDefined();
+      const data = g.dataSync();
+      expect(data.every(Number.isFinite), `${w.originalName}: finite`).toBe(true);
+      expect(data.some((v) => v !== 0), `${w.originalName}: non-zero`).toBe(true);
+    }
+    optimizer.applyGradients(grads);
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors, 'after a training step').toBe(before);
+    tf.dispose([x, dy]);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('save / load round trip gives identical outputs', async () => {
+    const model = mobileViT({variant: 'xs', inputShape: [64, 64, 3], numClasses: 10});
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    }));
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    expect(trainableCount(loaded)).toBe(trainableCount(model));
+    const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 5);
+    const a = model.predict(x) as tf.Tensor, b = loaded.predict(x) as tf.Tensor;
+    expect(maxAbsDiff(a, b)).toBe(0);
+    tf.dispose([x, a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+});
+
+describe('MobileViT PyTorch key map', () => {
+  it.each(['xs', 's'] as const)('%s: every tfjs weight has exactly one torch key with the right shape', (variant) => {
+    const model = mobileViT({variant, inputShape: [64, 64, 3]});
+    const map = mobileVitTorchKeyMap(variant);
+    const weights = new Map(model.weights.map((w) => [w.originalName, w.shape as number[]]));
+    expect(new Set(map.entries.map((e) => e.tfjsName)).size).toBe(map.entries.length);
+    expect(new Set(map.entries.map((e) => e.tfjsName))).toEqual(new Set(weights.keys()));
+    for (const e of map.entries) {
+      const perm = {conv: [2, 3, 1, 0], depthwise: [2, 3, 0, 1], linear: [1, 0]}[e.transform as string];
+      const expected = perm ? perm.map((p) => e.torchShape[p]) : e.torchShape;
+      expect(weights.get(e.tfjsName), e.torchKey).toEqual(expected);
+    }
+    // The official state_dict: 311 entries = our keys + one num_batches_tracked per BatchNorm.
+    const bns = map.entries.filter((e) => e.torchKey.endsWith('.running_mean')).length;
+    expect(map.entries.length + bns).toBe(311);
+    expect(map.ignore('layer_1.0.block.exp_1x1.block.norm.num_batches_tracked')).toBe(true);
+    expect(map.ignore('conv_1.block.conv.weight')).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('parity with the official MobileViT-XS (ONNX fixture)', () => {
+  it('logits at 256x256 match PyTorch float32 within 1e-4', () => {
+    const torch = onnxTorchWeights(new Uint8Array(readFileSync(`${fixtures}mobilevit_xs.onnx`)));
+    const model = mobileViT({variant: 'xs'});
+    const vars = new Map(model.weights.map((w) => [w.originalName, w]));
+    const map = mobileVitTorchKeyMap('xs');
+    let loaded = 0;
+    for (const e of map.entries) {
+      const t = torch.get(e.torchKey);
+      const target = vars.get(e.tfjsName)!;
+      if (t) {
+        expect(t.shape, e.torchKey).toEqual(e.torchShape);
+        const v = toTfjs(t, e.transform);
+        target.write(v);
+        v.dispose();
+        loaded++;
+        continue;
+      }
+      // The exporter folded every BatchNorm into its conv (weight scaled, bias added): use an identity BN
+      // whose shift is the folded bias.
+      const m = /^(.*)\.block\.norm\.(weight|bias|running_mean|running_var)$/.exec(e.torchKey);
+      expect(m, `missing in the ONNX file: ${e.torchKey}`).not.toBeNull();
+      const folded = torch.get(`${m![1]}.block.conv.bias`);
+      expect(folded, `${m![1]}.block.conv.bias`).toBeDefined();
+      const c = e.torchShape[0];
+      const v = m![2] === 'bias' ? tf.tensor1d(folded!.data) : tf.fill([c], {weight: 1, running_mean: 0, running_var: 1 - 1e-5}[m![2]]!);
+      target.write(v);
+      v.dispose();
+    }
+    expect(loaded).toBeGreaterThan(150);
+    const input = nchwToNhwc({shape: [1, 3, 256, 256], data: readF32('onnx_mobilevit_xs.input.bin')});
+    const expected = readF32('onnx_mobilevit_xs.logits_torch_fp32.bin');
+    const x = tf.tensor(input.data, input.shape);
+    const y = model.predict(x) as tf.Tensor;
+    const got = y.dataSync();
+    let diff = 0, scale = 0;
+    for (let i = 0; i < expected.length; i++) {
+      diff = Math.max(diff, Math.abs(got[i] - expected[i]));
+      scale = Math.max(scale, Math.abs(expected[i]));
+    }
+    console.log(`mobilevit-xs parity: max |logit diff| ${diff.toExponential(3)} (max |logit| ${scale.toFixed(3)})`);
+    expect(scale).toBeGreaterThan(0.01);
+    expect(diff).toBeLessThanOrEqual(1e-4);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
