@@ -16,4 +16,15 @@ export {registerAll as registerKernels};
 /** `pacc.converters.*`: PyTorch checkpoints to tfjs models (issue 6). */
 export * as converters from '../converters/index';
 
+/** `pacc.io.*`: model loading helpers. */
+export * as io from './io/index';
+/** `pacc.replaceBlocks(model, options?)`: PaCC blocks into loaded ResNet50 / MobileNetV2 / ConvNeXt / EdgeViT models (issue 7). */
+export {replaceBlocks, detectFamily} from './surgery/index';
+export type {Family, ReplaceBlocksOptions} from './surgery/index';
+export {ParcSplitConv} from './layers/parc_split_conv';
+export type {ParcSplitConvArgs} from './layers/parc_split_conv';
+export {LayerScale} from './layers/parc_layer_scale';
+/** `pacc.zoo.*`: base-model builders with Keras-compatible layer names (issue 7). */
+export * as zoo from './models/zoo/index';
+
 registerAll();

@@ -1,7 +1,7 @@
 // ConvNeXt builder (Tiny, and the paper's XT widths) with keras.applications ConvNeXt layer names and LayerScale.
 import {layers, LayersModel, model, sequential, SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {LayerScale} from '../../layers/parc_layer_scale';
-import {inputShapeOf, ZooOptions} from './common';
+import {inputShapeOf, numClassesOf, ZooOptions} from './common';
 
 export interface ConvNeXtOptions extends ZooOptions {
   /** `'tiny'` (dims [96,192,384,768], depths [3,3,9,3]) or `'xt'` (dims [48,96,192,384], same depths). Default `'tiny'`. */
@@ -54,7 +54,7 @@ export function convNeXt(opts: ConvNeXtOptions = {}): LayersModel {
   if (opts.includeTop ?? true) {
     x = apply(layers.globalAveragePooling2d({name: `${name}_head_gap`}), x);
     x = apply(ln(`${name}_head_layernorm`), x);
-    x = apply(layers.dense({units: opts.classes ?? 1000, activation: opts.classifierActivation ?? 'softmax', name: `${name}_head_dense`}), x);
+    x = apply(layers.dense({units: numClassesOf(opts, 'zoo.convNeXt'), activation: opts.classifierActivation ?? 'softmax', name: `${name}_head_dense`}), x);
   }
   return model({inputs: input, outputs: x, name});
 }

@@ -1,6 +1,6 @@
 // MobileNetV2 (α = 1) builder with keras.applications layer names (Conv1, expanded_conv_*, block_N_*, Conv_1, predictions).
 import {layers, LayersModel, model, SymbolicTensor} from '@tensorflow/tfjs-layers';
-import {inputShapeOf, ZooOptions} from './common';
+import {inputShapeOf, numClassesOf, ZooOptions} from './common';
 
 /** Keras's correct_pad for a 3×3 stride-2 conv: ((0,1),(0,1)) on even sizes, ((1,1),(1,1)) on odd ones. */
 function correctPad(size: (number | null)[]): [[number, number], [number, number]] {
@@ -42,7 +42,7 @@ export function mobileNetV2(opts: ZooOptions = {}): LayersModel {
   x = apply(relu6('out_relu'), apply(bn('Conv_1_bn'), x));
   if (opts.includeTop ?? true) {
     x = apply(layers.globalAveragePooling2d({name: 'global_average_pooling2d'}), x);
-    x = apply(layers.dense({units: opts.classes ?? 1000, activation: opts.classifierActivation ?? 'softmax', name: 'predictions'}), x);
+    x = apply(layers.dense({units: numClassesOf(opts, 'zoo.mobileNetV2'), activation: opts.classifierActivation ?? 'softmax', name: 'predictions'}), x);
   }
   return model({inputs: input, outputs: x, name: opts.name ?? 'mobilenetv2_1.00_224'});
 }

@@ -1,6 +1,6 @@
 // ResNet50 builder with keras.applications layer names (conv1_conv, conv4_block4_2_conv, …, predictions).
 import {layers, LayersModel, model, SymbolicTensor} from '@tensorflow/tfjs-layers';
-import {inputShapeOf, ZooOptions} from './common';
+import {inputShapeOf, numClassesOf, ZooOptions} from './common';
 
 export interface ResNet50Options extends ZooOptions {
   /**
@@ -42,7 +42,7 @@ export function resNet50(opts: ResNet50Options = {}): LayersModel {
   });
   if (opts.includeTop ?? true) {
     x = apply(layers.globalAveragePooling2d({name: 'avg_pool'}), x);
-    x = apply(layers.dense({units: opts.classes ?? 1000, activation: opts.classifierActivation ?? 'softmax', name: 'predictions'}), x);
+    x = apply(layers.dense({units: numClassesOf(opts, 'zoo.resNet50'), activation: opts.classifierActivation ?? 'softmax', name: 'predictions'}), x);
   }
   return model({inputs: input, outputs: x, name: opts.name ?? 'resnet50'});
 }

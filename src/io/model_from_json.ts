@@ -1,0 +1,65 @@
+// modelFromJSON: a LayersModel from a Keras 2 or Keras 3 converted model.json object, with its weights when given.
+import * as tf from '@tensorflow/tfjs-core';
+import {LayersModel, loadLayersModel, models} from '@tensorflow/tfjs-layers';
+import '../layers/parc_split_conv';
+import '../layers/parc_layer_scale';
+import {normaliseKerasTopology} from './keras3';
+
+type Json = {[key: string]: unknown};
+
+/** Weight data: one buffer, or the shards in `weightsManifest` order. */
+export type WeightData = ArrayBuffer | Uint8Array | (ArrayBuffer | Uint8Array)[];
+
+const FN = 'modelFromJSON';
+
+function toBuffer(data: WeightData): ArrayBuffer {
+  const parts = (Array.isArray(data) ? data : [data]).map((p) => (p instanceof Uint8Array ? p : new Uint8Array(p)));
+  const total = parts.reduce((s, p) => s + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out.buffer;
+}
+
+const BYTES: Record<string, number> = {float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2};
+
+/**
+ * Loads a Keras-converted tfjs `model.json` (the parsed object or its text): both
+ * Keras 2 and Keras 3 exports (the latter are normalised first, see `io/keras3.ts`).
+ * Without `weights` the weights are freshly initialised from the layer configs;
+ * with `weights` (the shard contents concatenated in manifest order, or the list of
+ * shards) they are loaded, and the byte count is checked against the manifest.
+ *
+ * Also accepts a bare `modelTopology` object (then `weights` needs `weightSpecs`
+ * from a manifest, so is rejected).
+ */
+export async function modelFromJSON(modelJson: Json | string, weights?: WeightData): Promise<LayersModel> {
+  const json = (typeof modelJson === 'string' ? JSON.parse(modelJson) : modelJson) as Json;
+  if (json == null || typeof json !== 'object') throw new Error(`${FN}: argument 'modelJson' must be a model.json object or string, got ${json}`);
+  const rawTopology = (json['modelTopology'] ?? (json['model_config'] || json['class_name'] ? json : null)) as Json | null;
+  if (rawTopology == null) {
+    throw new Error(`${FN}: argument 'modelJson' has no 'modelTopology' (keys: ${Object.keys(json).join(', ')}); pass a layers-model model.json`);
+  }
+  const {topology, renames} = normaliseKerasTopology(rawTopology);
+  if (weights == null) return models.modelFromJSON({modelTopology: topology as tf.io.ModelArtifacts['modelTopology']} as Parameters<typeof models.modelFromJSON>[0]);
+
+  const manifest = json['weightsManifest'] as {weights: tf.io.WeightsManifestEntry[]}[] | undefined;
+  if (!Array.isArray(manifest)) throw new Error(`${FN}: weights were given but 'modelJson' has no 'weightsManifest'`);
+  const specs = manifest.flatMap((g) => g.weights).map((w) => {
+    const r = renames.get(w.name);
+    return r ? {...w, name: r.name, shape: r.shape ?? w.shape} : w;
+  });
+  const weightData = toBuffer(weights);
+  const expected = specs.reduce((s, w) => {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    const q = (w as {quantization?: {dtype: string}}).quantization;
+    return s + n * (BYTES[q ? q.dtype : w.dtype] ?? 4);
+  }, 0);
+  if (weightData.byteLength !== expected) {
+    throw new Error(`${FN}: weight data has ${weightData.byteLength} bytes but the manifest's ${specs.length} weights need ${expected}`);
+  }
+  return loadLayersModel(tf.io.fromMemory({modelTopology: topology, weightSpecs: specs, weightData}));
+}
