@@ -1,5 +1,6 @@
 // The one registration path: every kernel and gradient of ours, idempotent (checked before registering).
 import {getGradient, getKernel, GradConfig, KernelConfig, registerGradient, registerKernel} from '@tensorflow/tfjs-core';
+import {wasmConvBackpropKernels} from './conv_backprop/kernels/wasm';
 import {positionAwareCircularConvGradConfig} from './pacc/grad';
 import {cpuKernels} from './pacc/kernels/cpu';
 import {tensorflowKernels} from './pacc/kernels/tensorflow';
@@ -7,7 +8,7 @@ import {webglKernels} from './pacc/kernels/webgl';
 import {wasmKernels} from './pacc/kernels/wasm';
 
 /** Kernel lists per backend; a backend's kernels need not be loaded to be registered. */
-const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, wasmKernels, tensorflowKernels];
+const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels];
 const gradients: GradConfig[] = [positionAwareCircularConvGradConfig];
 
 /**
