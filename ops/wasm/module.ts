@@ -7,9 +7,15 @@ import {simd, simdShared} from './module.generated';
  * heap. Whoever adds a function in ops/wasm/assembly/ adds its signature here.
  */
 export interface PaccWasmExports {
-  paccForward(x: number, w: number, init: number, y: number, outer: number, L: number, inner: number, C: number): void;
-  paccInit(w: number, bias: number, pe: number, init: number, L: number, C: number): void;
-  paccBackpropInput(dy: number, w: number, dx: number, outer: number, L: number, inner: number, C: number): void;
+  /** Scratch bytes paccForward needs. */
+  paccForwardScratch(L: number, C: number): number;
+  paccForward(
+      x: number, w: number, bias: number, pe: number, y: number, scratch: number,
+      outer: number, L: number, inner: number, C: number): void;
+  /** Scratch bytes paccBackpropInput needs. */
+  paccBackpropInputScratch(L: number, C: number): number;
+  paccBackpropInput(dy: number, w: number, dx: number, scratch: number, outer: number, L: number, inner: number, C: number): void;
+  /** scratch: 2·L·C floats. */
   paccBackpropFilter(
       x: number, dy: number, pe: number, dw: number, scratch: number, outer: number, L: number, inner: number, C: number): void;
 }

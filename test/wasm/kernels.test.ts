@@ -1,4 +1,4 @@
-// wasm kernels beyond the shared spec: heap growth between calls, channel counts not a multiple of 4, heap and tensor leaks.
+// wasm kernels beyond the shared spec: heap growth between calls, every channel-count path, heap and tensor leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import {beforeAll, describe, expect, it} from 'vitest';
@@ -48,10 +48,12 @@ describe('PaCC wasm kernels', () => {
     expect(getPaccWasm(tf.backend()).shared).toBe(false); // Node runs tfjs's non-threaded SIMD build
   });
 
-  for (const C of [1, 2, 3, 5, 6, 7, 9, 13]) {
+  // Every channel path: 16-wide tiles, 4-wide vectors, the scalar tail, and their mixes.
+  for (const C of [1, 2, 3, 4, 5, 7, 9, 13, 16, 19, 20, 35]) {
     for (const direction of ['h', 'w'] as PaccDirection[]) {
       it(`C = ${C}, direction ${direction}`, () => {
         checkAgainstReference([2, 6, 5, C], direction, 100 + C, `C=${C}`);
+        checkAgainstReference([1, 7, 9, C], direction, 300 + C, `C=${C} L odd`);
         checkAgainstReference([1, 3, 2, C], direction, 200 + C, `C=${C} L<4`);
       });
     }

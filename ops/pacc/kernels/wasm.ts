@@ -1,6 +1,6 @@
 // wasm-backend kernels of the PaCC op: run our SIMD module (ops/wasm/) directly on tensors in the tfjs-wasm heap.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {getPaccWasm} from '../../wasm/module';
+import {getPaccWasm, PaccWasm} from '../../wasm/module';
 import {
   PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
@@ -13,8 +13,19 @@ function layout(shape: number[], direction: PaccDirection) {
   return direction === 'h' ? {outer: N, L: H, inner: W, C} : {outer: N * H, L: W, inner: 1, C};
 }
 
-// Outputs are allocated before any offset is read; offsets never move when the heap
-// grows, and no JS view of the heap is held across an allocation.
+/**
+ * Runs `fn` with `bytes` bytes of heap scratch (what it holds: see ops/wasm/assembly/pacc.ts),
+ * freed afterwards. Outputs are allocated before this, and offsets
+ * never move when the heap grows, so no JS view of the heap is involved.
+ */
+function withScratch<T>(m: PaccWasm, bytes: number, fn: (ptr: number) => T): T {
+  const ptr = m.malloc(bytes);
+  try {
+    return fn(ptr);
+  } finally {
+    m.free(ptr);
+  }
+}
 
 const forward: KernelFunc = ({inputs, backend, attrs}) => {
   const m = getPaccWasm(backend);
@@ -22,17 +33,9 @@ const forward: KernelFunc = ({inputs, backend, attrs}) => {
   const {direction, hasBias, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvAttrs;
   const {outer, L, inner, C} = layout(x.shape, direction);
   const out = m.makeOutput(x.shape);
-  // bias + the pe term depend only on the row: folded into one [L, C] initial value.
-  const init = hasBias || hasPositionEmbedding ? m.malloc(L * C * 4) : 0;
-  try {
-    if (init) {
-      m.exports.paccInit(m.offset(filter), hasBias ? m.offset(bias) : 0,
-          hasPositionEmbedding ? m.offset(positionEmbedding) : 0, init, L, C);
-    }
-    m.exports.paccForward(m.offset(x), m.offset(filter), init, m.offset(out), outer, L, inner, C);
-  } finally {
-    if (init) m.free(init);
-  }
+  withScratch(m, m.exports.paccForwardScratch(L, C), (scratch) =>
+    m.exports.paccForward(m.offset(x), m.offset(filter), hasBias ? m.offset(bias) : 0,
+        hasPositionEmbedding ? m.offset(positionEmbedding) : 0, m.offset(out), scratch, outer, L, inner, C));
   return out;
 };
 
@@ -42,7 +45,8 @@ const backpropInput: KernelFunc = ({inputs, backend, attrs}) => {
   const {direction} = attrs as unknown as PositionAwareCircularConvBackpropInputAttrs;
   const {outer, L, inner, C} = layout(dy.shape, direction);
   const out = m.makeOutput(dy.shape);
-  m.exports.paccBackpropInput(m.offset(dy), m.offset(filter), m.offset(out), outer, L, inner, C);
+  withScratch(m, m.exports.paccBackpropInputScratch(L, C), (scratch) =>
+    m.exports.paccBackpropInput(m.offset(dy), m.offset(filter), m.offset(out), scratch, outer, L, inner, C));
   return out;
 };
 
@@ -52,14 +56,9 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   const {direction, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvBackpropFilterAttrs;
   const {outer, L, inner, C} = layout(x.shape, direction);
   const out = m.makeOutput([L, C]);
-  // Row sums of dy for the pe term.
-  const scratch = hasPositionEmbedding ? m.malloc(L * C * 4) : 0;
-  try {
+  withScratch(m, 2 * L * C * 4, (scratch) =>
     m.exports.paccBackpropFilter(m.offset(x), m.offset(dy), hasPositionEmbedding ? m.offset(positionEmbedding) : 0,
-        m.offset(out), scratch, outer, L, inner, C);
-  } finally {
-    if (scratch) m.free(scratch);
-  }
+        m.offset(out), scratch, outer, L, inner, C));
   return out;
 };
 
