@@ -2,6 +2,8 @@
 import type * as tf from '@tensorflow/tfjs-layers';
 import {paccNet} from '../../src/models/paccnet';
 import {paccNetTorchKeyMap} from '../../src/models/paccnet_torch_keys';
+import {mobileViT} from '../../src/models/mobilevit';
+import {mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
 import {applyTorchStateDict, stripWrapperPrefixes} from './apply';
 import {TorchStateDict, TorchTensor, readTorchCheckpoint} from './checkpoint';
@@ -21,10 +23,18 @@ const paccnet = (variant: 'xs' | 's' | 'h'): ArchSpec => ({
   aliases: [['residual.', 'layer_5.0.']],
 });
 
+const mobilevit = (variant: 'xs' | 's'): ArchSpec => ({
+  build: (numClasses, inputShape) => mobileViT({variant, numClasses, inputShape}),
+  keyMap: (numClasses) => mobileVitTorchKeyMap(variant, numClasses),
+  aliases: [],
+});
+
 const ARCHS = {
   'paccnet-xs': paccnet('xs'),
   'paccnet-s': paccnet('s'),
   'paccnet-h': paccnet('h'),
+  'mobilevit-xs': mobilevit('xs'),
+  'mobilevit-s': mobilevit('s'),
 } satisfies Record<string, ArchSpec>;
 
 export type TorchArch = keyof typeof ARCHS;
@@ -76,6 +86,11 @@ function resolveAliases(tensors: Map<string, TorchTensor>, aliases: [string, str
   return out;
 }
 
+/** True when every key-map entry is present with its shape (used to suggest the right arch). */
+function matchesKeyMap(tensors: Map<string, TorchTensor>, map: TorchKeyMap): boolean {
+  return map.entries.every((e) => tensors.get(e.torchKey)?.shape.join() === e.torchShape.join());
+}
+
 /** Like `fromTorchCheckpoint`, returning the counts the CLI reports as well. */
 export function convertTorchCheckpoint(bytes: Uint8Array, opts: FromTorchCheckpointOptions): TorchConversion {
   const spec: ArchSpec | undefined = (ARCHS as Record<string, ArchSpec>)[opts?.arch];
@@ -97,6 +112,8 @@ export function convertTorchCheckpoint(bytes: Uint8Array, opts: FromTorchCheckpo
     res = applyTorchStateDict(model, tensors, spec.keyMap(numClasses), `fromTorchCheckpoint(${opts.arch})`);
   } catch (e) {
     model.dispose();
+    const fits = TORCH_ARCHS.filter((a) => a !== opts.arch && matchesKeyMap(tensors, ARCHS[a].keyMap(numClasses)));
+    if (fits.length && e instanceof Error) e.message += `\nhint: the checkpoint fits arch ${fits.map((a) => `'${a}'`).join(' / ')}`;
     throw e;
   }
   const params = model.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y as number), 1), 0);
