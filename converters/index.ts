@@ -5,3 +5,7 @@ export {readTorchCheckpoint} from './torch/checkpoint';
 export type {TorchStateDict, TorchTensor} from './torch/checkpoint';
 export {applyTorchStateDict} from './torch/apply';
 export type {ApplyResult} from './torch/apply';
+export {fuseCircularConvs} from './graph/fuse';
+export type {FuseReport, FuseResult, FusedCircularConv, GraphModelJson, NearMiss} from './graph/fuse';
+export {executePaccGraphNode, graphOpReady, registerGraphOp} from './graph/register_op';
+export type {GraphNodeLike, RegisterOpFn} from './graph/register_op';
