@@ -1,6 +1,7 @@
 // MobileVitFold: patches [B, P, N, C] back to an NHWC feature map (cvnets MobileViTBlock.folding).
-import {image, reshape, serialization, Tensor, Tensor4D, tidy, transpose} from '@tensorflow/tfjs-core';
+import {reshape, serialization, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
 import {layers} from '@tensorflow/tfjs-layers';
+import {resizeBilinearTorch} from './mobilevit_resize';
 import {checkPatch, MobileVitPatchArgs, patchGrid} from './mobilevit_unfold';
 
 type Shape = Array<number | null>;
@@ -50,8 +51,8 @@ export class MobileVitFold extends layers.Layer {
       // [B*ph, pw, N, C] -> [B*ph, N, pw, C] = [B, ph, nh, nw*pw*C] -> [B, nh, ph, nw*pw*C]
       let t = transpose(reshape(patches, [b * ph, pw, n, c]), [0, 2, 1, 3]);
       t = transpose(reshape(t, [b, ph, nh, nw * pw * c]), [0, 2, 1, 3]);
-      const fm = reshape(t, [b, newH, newW, c]) as Tensor4D;
-      return resized ? image.resizeBilinear(fm, [h, w], false, true) : fm;
+      const fm = reshape(t, [b, newH, newW, c]);
+      return resized ? resizeBilinearTorch(fm, h, w) : fm;
     });
   }
 

@@ -1,6 +1,7 @@
 // MobileVitUnfold: NHWC feature map -> non-overlapping patches [B, P, N, C] (cvnets MobileViTBlock.unfolding).
-import {image, reshape, serialization, Tensor, Tensor4D, tidy, transpose} from '@tensorflow/tfjs-core';
+import {reshape, serialization, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
 import {layers} from '@tensorflow/tfjs-layers';
+import {resizeBilinearTorch} from './mobilevit_resize';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 type Shape = Array<number | null>;
@@ -56,7 +57,7 @@ export class MobileVitUnfold extends layers.Layer {
       if (x.rank !== 4) throw new Error(`MobileVitUnfold: expected a rank-4 NHWC input, got shape [${x.shape}]`);
       const [b, h, w, c] = x.shape;
       const {nh, nw, newH, newW, resized} = patchGrid(h, w, this.patchH, this.patchW);
-      if (resized) x = image.resizeBilinear(x as Tensor4D, [newH, newW], false, true);
+      if (resized) x = resizeBilinearTorch(x, newH, newW);
       const ph = this.patchH, pw = this.patchW;
       // Two rank-4 transposes instead of one rank-6 one: every backend (wasm included) supports rank 4.
       // [B, nh, ph, nw*pw*C] -> [B, ph, nh, nw*pw*C]

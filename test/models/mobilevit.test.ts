@@ -1,5 +1,6 @@
 // MobileViT XS/S: exact parameter counts, layers, forward/backward, save/load, key map and parity with the official model (ONNX fixture).
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {readFileSync} from 'node:fs';
@@ -8,6 +9,7 @@ import {beforeAll, describe, expect, it} from 'vitest';
 import {MobileVitAttention} from '../../src/layers/mobilevit_attention';
 import {MobileVitFold} from '../../src/layers/mobilevit_fold';
 import {MobileVitLayerNorm} from '../../src/layers/mobilevit_layer_norm';
+import {resizeBilinearTorch} from '../../src/layers/mobilevit_resize';
 import {MobileVitUnfold} from '../../src/layers/mobilevit_unfold';
 import {mobileViT} from '../../src/models/mobilevit';
 import {MOBILEVIT_PARAM_COUNTS} from '../../src/models/mobilevit_configs';
@@ -72,6 +74,20 @@ describe('MobileViT layers', () => {
     tf.dispose([x, p, y]);
   });
 
+  it('patch resize is PyTorch bilinear with align_corners=False (up and down, non-square)', () => {
+    // F.interpolate(tensor([[[[0., 1., 2.]]]]), size=(1, 4), mode='bilinear', align_corners=False)
+    const row = resizeBilinearTorch(tf.tensor4d([0, 1, 2], [1, 1, 3, 1]), 1, 4);
+    expect(Array.from(row.dataSync())).toEqual([0, 0.625, 1.375, 2]);
+    for (const [h, w, oh, ow] of [[3, 5, 4, 6], [4, 6, 3, 5], [7, 7, 8, 8], [8, 8, 7, 7]]) {
+      const x = randn([2, h, w, 3], h * 10 + w);
+      const y = resizeBilinearTorch(x, oh, ow);
+      const tfRef = tf.image.resizeBilinear(x as tf.Tensor4D, [oh, ow], false, true); // same forward convention
+      expect(maxAbsDiff(y, tfRef), `${h}x${w} -> ${oh}x${ow}`).toBeLessThan(1e-5);
+      tf.dispose([x, y, tfRef]);
+    }
+    row.dispose();
+  });
+
   it('attention equals a plain-loop reference (4 heads, rank 4 input)', () => {
     const [b, p, n, c, h] = [1, 2, 3, 8, 4];
     const d = c / h;
@@ -131,6 +147,44 @@ describe('MobileViT layers', () => {
       const again = tfl.layers.Layer.fromConfig(cls, layer.getConfig()) as tfl.layers.Layer;
       expect(again.getConfig()).toEqual(layer.getConfig());
     }
+  });
+});
+
+describe('MobileViT transformer path on wasm', () => {
+  /** unfold -> LayerNorm -> attention -> fold on one backend: output and the gradients w.r.t. input and all weights. */
+  async function run(backend: string, shape: [number, number, number, number]) {
+    await tf.setBackend(backend);
+    const layers = [new MobileVitUnfold({}), new MobileVitLayerNorm({}), new MobileVitAttention({numHeads: 2}), new MobileVitFold({})];
+    const out = tf.tidy(() => {
+      const x = randn(shape, 21);
+      const forward = (input: tf.Tensor) => {
+        const p = layers[2].apply(layers[1].apply(layers[0].apply(input))) as tf.Tensor;
+        return layers[3].apply([p, input]) as tf.Tensor;
+      };
+      forward(x); // build, then give every weight non-trivial values
+      let seed = 30;
+      for (const l of layers) l.setWeights(l.getWeights().map((w) => randn(w.shape, seed++)));
+      const dy = randn(shape, 22);
+      const vars = layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+      const y = forward(x);
+      const {grads} = tf.variableGrads(() => tf.sum(tf.mul(forward(x), dy)) as tf.Scalar, vars);
+      const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(forward(input), dy)))(x);
+      return [y, dx, ...vars.map((v) => grads[v.name])].map((t) => t.dataSync().slice());
+    });
+    for (const l of layers) l.dispose();
+    return out;
+  }
+
+  it.each([[[2, 4, 6, 4]], [[1, 3, 5, 4]]] as [[number, number, number, number]][])('forward and gradients agree with cpu for input %j', async (shape) => {
+    const ref = await run('cpu', shape);
+    const got = await run('wasm', shape);
+    await tf.setBackend('cpu');
+    expect(got.length).toBe(ref.length);
+    got.forEach((g, i) => {
+      const scale = Math.max(...Array.from(ref[i], Math.abs));
+      const diff = Math.max(...Array.from(g, (v, j) => Math.abs(v - ref[i][j])));
+      expect(diff / scale, `tensor ${i}`).toBeLessThan(1e-5);
+    });
   });
 });
 
