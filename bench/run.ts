@@ -4,15 +4,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import {writeFileSync} from 'node:fs';
 import {table, progress, Suite, SuiteResult} from './util';
 import {opsSuite} from './suites/ops';
-import {wasmSuite} from './suites/wasm';
-import {modelsSuite} from './suites/models';
 import {graphSuite} from './suites/graph';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
   ops: opsSuite,
-  wasm: wasmSuite,
-  models: modelsSuite,
   graph: graphSuite,
 };
 
