@@ -16,7 +16,22 @@ export {registerAll as registerKernels};
 /** `pacc.converters.*`: PyTorch checkpoints to tfjs models (issue 6). */
 export * as converters from '../converters/index';
 
-/** `pacc.io.*`: model loading helpers. */
+// Layers (registered for deserialisation on import) and the PaCC-Net family (issue 5).
+export {PaccConv} from './layers/pacc_conv';
+export type {PaccConvArgs, PaccResizeMethod} from './layers/pacc_conv';
+export {PaccBlock} from './layers/pacc_block';
+export type {PaccBlockArgs, PaccMixer} from './layers/pacc_block';
+export {HardSwish} from './layers/hard_swish';
+export {HardSigmoid} from './layers/hard_sigmoid';
+export {GroupedConv2D} from './layers/grouped_conv2d';
+// MobileViT baseline layers (issue 5).
+export {MobileVitAttention} from './layers/mobilevit_attention';
+export {MobileVitFold} from './layers/mobilevit_fold';
+export {MobileVitLayerNorm} from './layers/mobilevit_layer_norm';
+export {MobileVitUnfold} from './layers/mobilevit_unfold';
+/** `pacc.models.*`: model builders, configs, registry, preprocessing. */
+export * as models from './models/index';
+/** `pacc.io.*`: IO handlers (e.g. `pacc.io.fileSystem(dir)` for Node without tfjs-node). */
 export * as io from './io/index';
 /** `pacc.replaceBlocks(model, options?)`: PaCC blocks into loaded ResNet50 / MobileNetV2 / ConvNeXt / EdgeViT models (issue 7). */
 export {replaceBlocks, detectFamily} from './surgery/index';
