@@ -65,12 +65,12 @@ function float16Bits(x: number): number {
 }
 
 function encode(dtype: WriteDtype, values: ArrayLike<number>): Uint8Array {
+  if (dtype === 'float32') return new Uint8Array(Float32Array.from(values).buffer); // little-endian hosts only
+  if (dtype === 'float64') return new Uint8Array(Float64Array.from(values).buffer);
   const out = new Uint8Array(values.length * SIZE[dtype]);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) {
-    if (dtype === 'float32') dv.setFloat32(i * 4, values[i], true);
-    else if (dtype === 'float64') dv.setFloat64(i * 8, values[i], true);
-    else if (dtype === 'int64') dv.setBigInt64(i * 8, BigInt(values[i]), true);
+    if (dtype === 'int64') dv.setBigInt64(i * 8, BigInt(values[i]), true);
     else dv.setUint16(i * 2, float16Bits(values[i]), true);
   }
   return out;
