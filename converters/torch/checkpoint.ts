@@ -22,6 +22,8 @@ interface Storage { key: string; dtype: TorchDtype; numel: number; bytes: Uint8A
 interface TensorView { storage: Storage; offset: number; shape: number[]; stride: number[]; }
 
 const REBUILDERS = new Set(['_rebuild_tensor_v2', '_rebuild_tensor', '_rebuild_parameter', '_rebuild_parameter_with_state']);
+/** 2^28 elements (1 GiB of float32) per tensor: far above any model here, far below a crash. */
+const MAX_ELEMENTS = 2 ** 28;
 /** Wrapper keys training scripts commonly nest a state_dict under. */
 const WRAPPER_KEYS = ['state_dict', 'model', 'model_state_dict', 'model_ema', 'ema', 'net'];
 
@@ -102,6 +104,8 @@ function makeHost(records: Map<string, Uint8Array>, prefix: string): PickleHost 
 function materialise(name: string, v: TensorView, bigEndian: boolean): TorchTensor {
   const {storage, offset, shape, stride} = v;
   const numel = shape.reduce((a, b) => a * b, 1);
+  // Stride-0 views pass the storage bounds check at any size, so the element count is capped too.
+  if (numel > MAX_ELEMENTS) throw new Error(`torch checkpoint: tensor '${name}' (shape [${shape}]) has ${numel} elements, more than the ${MAX_ELEMENTS} a single tensor may have`);
   const wide = storage.dtype === 'float64' || storage.dtype.startsWith('int') || storage.dtype === 'uint8' || storage.dtype === 'bool';
   const data = wide ? new Float64Array(numel) : new Float32Array(numel);
   if (numel === 0) return {dtype: storage.dtype, shape, data};

@@ -7,6 +7,8 @@ export interface ZipEntry { name: string; data: Uint8Array; }
 const EOCD_SIG = 0x06054b50, EOCD64_LOC_SIG = 0x07064b50, EOCD64_SIG = 0x06064b50;
 const CDH_SIG = 0x02014b50, LFH_SIG = 0x04034b50;
 
+const MAX_INFLATED = 2 ** 31;
+
 let crcTable: Uint32Array | undefined;
 
 /** CRC-32 (IEEE), the checksum zip stores per member; fflate does not verify it when unzipping. */
@@ -93,6 +95,8 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
       if (csize !== usize) corrupt(`stored member '${name}' has sizes ${csize} != ${usize}`);
       data = raw;
     } else if (method === 8) {
+      // torch never compresses, but a re-zipped file may; the declared size is capped so a bomb cannot allocate it.
+      if (usize > MAX_INFLATED) corrupt(`member '${name}' claims to inflate to ${usize} bytes (limit ${MAX_INFLATED})`);
       try {
         data = inflateSync(raw, {out: new Uint8Array(usize)});
       } catch (e) {

@@ -2,6 +2,7 @@
 import {describe, expect, it} from 'vitest';
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
+import {unzipSync, zipSync} from 'fflate';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {PickleAsm, f32, writeTorchCheckpoint, zipWithPickle} from './torch_writer';
 
@@ -127,6 +128,18 @@ describe('refuses hostile and broken files', () => {
     expect(() => readTorchCheckpoint(bad)).toThrow(/CRC-32 mismatch in member 'archive\/data\/0'/);
   });
 
+  it('a deflated member is inflated, checked, and size-capped', () => {
+    const sd = new Map(Object.entries(unzipSync(good)));
+    const deflated = zipSync(Object.fromEntries([...sd].map(([k, v]) => [k, [v, {level: 6}]])));
+    expect(Array.from(readTorchCheckpoint(deflated).tensors.get('w')!.data)).toEqual([1, 2, 3, 4]);
+    // Claim a 3 GB uncompressed size in the central directory entry of the first member.
+    const bomb = deflated.slice();
+    const dv = new DataView(bomb.buffer);
+    const cd = dv.getUint32(bomb.length - 22 + 16, true);
+    dv.setUint32(cd + 24, 3e9, true);
+    expect(() => readTorchCheckpoint(bomb)).toThrow(/claims to inflate to 3000000000 bytes/);
+  });
+
   it('a truncated pickle inside a valid zip', () => {
     const pkl = new PickleAsm().proto(2).str('abc').bytes().subarray(0, 6);
     expect(() => readTorchCheckpoint(zipWithPickle(pkl))).toThrow(/pickle data truncated/);
@@ -144,6 +157,8 @@ describe('refuses hostile and broken files', () => {
     expect(() => readTorchCheckpoint(offset)).toThrow(/reaches element 4/);
     const strided = writeTorchCheckpoint({w: {dtype: 'float32', storage: [1, 2, 3, 4], shape: [2, 2], stride: [3, 1]}});
     expect(() => readTorchCheckpoint(strided)).toThrow(/reaches element 4/);
+    const broadcast = writeTorchCheckpoint({w: {dtype: 'float32', storage: [1], shape: [100000, 100000], stride: [0, 0]}});
+    expect(() => readTorchCheckpoint(broadcast)).toThrow(/tensor 'w' \(shape \[100000,100000\]\) has 10000000000 elements, more than the 268435456/);
     const lying = writeTorchCheckpoint({w: {dtype: 'float32', storage: [1, 2], shape: [4], declaredNumel: 4}});
     expect(() => readTorchCheckpoint(lying)).toThrow(/declares 4 elements = 16 bytes but its record has 8/);
   });
