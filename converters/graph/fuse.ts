@@ -16,6 +16,8 @@ export interface FusedCircularConv {
   length: number;
   channels: number;
   bias: boolean;
+  /** Whether the position-embedding add before the pattern was absorbed (its constant becomes input 3). */
+  positionEmbedding: boolean;
   /** The nodes it replaces (slice, concat, depthwise conv, bias add) and constants dropped with them. */
   removed: string[];
 }
@@ -56,7 +58,9 @@ function concatBuffers(weightData: ArrayBuffer | ArrayBuffer[] | Uint8Array): Ui
  * stride 1, dilation 1)` → optional `BiasAdd`/`Add` of a `[C]` constant (or the fused
  * BiasAdd), with a = 1 ('h') or 2 ('w') of NHWC and L the static length of that axis,
  * and replaces it by one `PositionAwareCircularConv` node (inputs x, filter [L,C],
- * bias?; attribute direction). Weight bytes are unchanged: [L,1,C,1] and [1,L,C,1]
+ * bias?, positionEmbedding?; attribute direction). A preceding `Add` of a constant that
+ * varies only along the axis (the position embedding) joins the node when nothing else
+ * uses its result. Weight bytes are unchanged: [L,1,C,1] and [1,L,C,1]
  * are [L,C] in memory, so only the manifest shape changes; the slice/concat
  * constants that nothing else uses are dropped from the graph, manifest and data.
  * Every other node is copied unchanged. Nothing is fused where a check fails; the
@@ -85,6 +89,30 @@ export function fuseCircularConvs(graphModelJson: GraphModelJson, weightData: Ar
     const c = consumers.get(name) ?? [];
     if (pinned.has(name)) skip(`the ${what} '${name}' is a graph output`);
     if (c.length !== 1 || c[0] !== of) skip(`the ${what} '${name}' is also used by ${c.filter((x) => x !== of).map((x) => `'${x.name}'`).join(', ')}`);
+  };
+
+  /**
+   * `add` = x + pe with pe a constant that varies only along the conv axis ([L,1,C] or
+   * [1,L,1,C] for axis 1; [L,C], [1,L,C] or [1,1,L,C] for axis 2: all [L,C] in memory),
+   * used only by the pattern's slice and concat: returns x and pe, else undefined
+   * (then the add simply stays in the graph).
+   */
+  const absorbablePe = (add: NodeDef, outIndex: number, users: NodeDef[], axis: number, L: number, C: number) => {
+    if ((add.op !== 'Add' && add.op !== 'AddV2') || outIndex !== 0 || pinned.has(add.name)) return undefined;
+    if (replacements.has(add.name) || removed.has(add.name) || (add.input ?? []).some((r) => r.startsWith('^'))) return undefined;
+    const used = consumers.get(add.name) ?? [];
+    if (used.length !== users.length || !users.every((u) => used.includes(u))) return undefined;
+    const ins = dataInputs(add);
+    if (ins.length !== 2) return undefined;
+    const ok = (axis === 1 ? [[L, 1, C], [1, L, 1, C]] : [[L, C], [1, L, C], [1, 1, L, C]]).map((s) => s.join());
+    for (const [peRef, xRef] of [[ins[0], ins[1]], [ins[1], ins[0]]]) {
+      const n = nodes.get(nodeOf(peRef))!, slot = slots.get(n.name);
+      if (n.op !== 'Const' || !slot || slot.spec.dtype !== 'float32' || slot.spec.quantization || !ok.includes(slot.spec.shape.join())) continue;
+      if ((consumers.get(n.name) ?? []).length !== 1 || pinned.has(n.name)) continue;
+      const xs = shapes.of(xRef);
+      if (xs?.length === 4 && xs[axis] === L && xs[3] === C) return {x: xRef, pe: peRef};
+    }
+    return undefined;
   };
 
   const report: FuseReport = {fused: [], nearMisses: []};
@@ -204,17 +232,26 @@ export function fuseCircularConvs(graphModelJson: GraphModelJson, weightData: Ar
       const controls = [slice, concat, conv, last].flatMap((n) => (n.input ?? []).filter((r) => r.startsWith('^')));
       if (controls.length) skip(`the subgraph has control inputs (${controls.join(', ')})`);
 
+      // A position-embedding add feeding only this pattern joins it (spec §8: stage 2 of a PE block).
+      const pe = absorbablePe(nodes.get(nodeOf(xRef))!, outputIndexOf(xRef), [slice, concat], axis, L, C);
       const fused: NodeDef = {
         name: last.name, op: PositionAwareCircularConv,
-        input: [xRef, filter.name, ...(biasRef ? [biasRef] : [])],
-        attr: {direction: {s: btoa(direction)}, T: {type: 'DT_FLOAT'}},
+        input: [pe?.x ?? xRef, filter.name, ...(biasRef ? [biasRef] : []), ...(pe ? [pe.pe] : [])],
+        attr: {
+          direction: {s: btoa(direction)}, T: {type: 'DT_FLOAT'},
+          ...(pe ? {has_bias: {b: biasRef != null}, has_position_embedding: {b: true}} : {}),
+        },
         ...(last.device != null ? {device: last.device} : {}),
       };
-      const gone = [slice.name, concat.name, conv.name, last.name].filter((v, i, arr) => arr.indexOf(v) === i);
+      const gone = [...(pe ? [nodeOf(xRef)] : []), slice.name, concat.name, conv.name, last.name].filter((v, i, arr) => arr.indexOf(v) === i);
       for (const g of gone) removed.add(g);
       replacements.set(last.name, fused);
       reshaped.set(filter.name, [L, C]);
-      report.fused.push({node: last.name, direction, length: L, channels: C, bias: biasRef != null, removed: gone.filter((g) => g !== last.name)});
+      if (pe) reshaped.set(nodeOf(pe.pe), [L, C]);
+      report.fused.push({
+        node: last.name, direction, length: L, channels: C, bias: biasRef != null, positionEmbedding: pe != null,
+        removed: gone.filter((g) => g !== last.name),
+      });
     } catch (e) {
       if (!(e instanceof Skip)) throw e;
       report.nearMisses.push({node: conv.name, reason: e.message});

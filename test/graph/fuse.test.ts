@@ -50,7 +50,7 @@ for (const backend of ['cpu', 'wasm']) {
         const fused = fuseCircularConvs(json, weightData);
         expect(fused.report.nearMisses).toEqual([]);
         expect(fused.report.fused).toHaveLength(1);
-        expect(fused.report.fused[0]).toMatchObject({direction: spec.direction, length: spec.direction === 'h' ? spec.H : spec.W, channels: spec.C, bias: spec.bias !== 'none'});
+        expect(fused.report.fused[0]).toMatchObject({direction: spec.direction, length: spec.direction === 'h' ? spec.H : spec.W, channels: spec.C, bias: spec.bias !== 'none', positionEmbedding: !!spec.pe});
         const ops = fused.modelJson.modelTopology.node.map((n) => n.op);
         expect(ops).toContain('PositionAwareCircularConv');
         for (const gone of ['ConcatV2', 'Slice', 'StridedSlice', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative', 'BiasAdd']) expect(ops).not.toContain(gone);
@@ -103,6 +103,26 @@ describe('what the pass writes', () => {
       expect(JSON.stringify(modelJson.modelTopology.node.find((n) => n.name === name)))
           .toBe(JSON.stringify(json.modelTopology.node.find((n) => n.name === name)));
     }
+  });
+
+  it('the position-embedding add joins the node (input 3, flagged), unless its result is used elsewhere', () => {
+    const spec = {name: 'p', H: 4, W: 6, C: 2, direction: 'h' as const, pe: true};
+    const {json, weightData} = singlePatternGraph(spec).build();
+    const {modelJson, report} = fuseCircularConvs(json, weightData);
+    expect(report.fused[0]).toMatchObject({positionEmbedding: true, bias: false});
+    expect(report.fused[0].removed).toContain('p/pe_add');
+    const node = modelJson.modelTopology.node.find((n) => n.op === 'PositionAwareCircularConv')!;
+    expect(node.input).toEqual(['pre', 'p/kernel', 'p/pe']);
+    expect(node.attr).toMatchObject({has_bias: {b: false}, has_position_embedding: {b: true}});
+    expect(modelJson.weightsManifest[0].weights.find((w) => w.name === 'p/pe')!.shape).toEqual([4, 2]);
+
+    const g = singlePatternGraph(spec);
+    g.op('pe_user', 'Relu', ['p/pe_add']);
+    const built = g.build();
+    const res = fuseCircularConvs(built.json, built.weightData);
+    expect(res.report.fused[0]).toMatchObject({positionEmbedding: false});
+    expect(res.modelJson.modelTopology.node.find((n) => n.op === 'PositionAwareCircularConv')!.input).toEqual(['p/pe_add', 'p/kernel']);
+    expect(res.modelJson.modelTopology.node.map((n) => n.name)).toContain('p/pe_add');
   });
 
   it('a graph without the pattern (MobileNetV2-like) comes back byte-identical, with nothing reported', async () => {
