@@ -11,8 +11,9 @@ import {axisTensorToKC, FixtureCase, loadFixture, nchwToNhwc, ReadFixture} from 
 import {skipReason} from '../skips';
 import manifest from '../fixtures/index.json';
 
-const FWD_RTOL = 1e-5;
-const GRAD_RTOL = 1e-4;
+const DEFAULT_FWD_RTOL = 1e-5;
+const DEFAULT_GRAD_RTOL = 1e-4;
+const DEFAULT_FD_RTOL = 2e-3;
 
 interface Case {
   shape: [number, number, number, number]; direction: PaccDirection;
@@ -62,19 +63,34 @@ function randomCase(seed: number, opts: {maxN?: number; maxC?: number; maxS?: nu
 const describeCase = (c: Case) =>
   `x[${c.shape}] ${c.direction}${c.bias ? ' bias' : ''}${c.pe ? ' pe' : ''}`;
 
-export function paccOpSpec(backend: string, read: ReadFixture) {
+/**
+ * Optional per-run settings: `variant` names a configuration of the backend
+ * (e.g. 'webgl-f16') for the describe title and the skip list; `tolerance`
+ * overrides the default relative tolerances (forward, gradients, finite
+ * differences) for that run only.
+ */
+export interface PaccSpecOptions {
+  variant?: string;
+  tolerance?: {fwd?: number; grad?: number; fd?: number};
+}
+
+export function paccOpSpec(backend: string, read: ReadFixture, options: PaccSpecOptions = {}) {
+  const FWD_RTOL = options.tolerance?.fwd ?? DEFAULT_FWD_RTOL;
+  const GRAD_RTOL = options.tolerance?.grad ?? DEFAULT_GRAD_RTOL;
+  const FD_RTOL = options.tolerance?.fd ?? DEFAULT_FD_RTOL;
+  const label = options.variant ?? backend;
   /** `it`, or a skip that says why when the skip list names this test. */
   const test = (name: string, fn: () => unknown, timeout?: number) => {
-    const reason = skipReason(backend, name);
+    const reason = skipReason(label, name);
     if (reason) {
-      console.log(`[skip] ${backend}: ${name}: ${reason}`);
+      console.log(`[skip] ${label}: ${name}: ${reason}`);
       it.skip(`${name} (skipped: ${reason})`, fn);
     } else {
       it(name, fn, timeout);
     }
   };
 
-  describe(`PositionAwareCircularConv on ${backend}`, () => {
+  describe(`PositionAwareCircularConv on ${label}`, () => {
     beforeAll(async () => {
       expect(await tf.setBackend(backend), `backend ${backend} could not be initialised`).toBe(true);
       await tf.ready();
@@ -197,7 +213,7 @@ export function paccOpSpec(backend: string, read: ReadFixture) {
               plus[a][e] += eps; minus[a][e] -= eps;
               numeric[e] = (evalLoss(plus) - evalLoss(minus)) / (2 * eps);
             }
-            expect(relError(analytic[a], numeric), `input ${['x', 'filter', 'bias', 'pe'][a]}`).toBeLessThan(2e-3);
+            expect(relError(analytic[a], numeric), `input ${['x', 'filter', 'bias', 'pe'][a]}`).toBeLessThan(FD_RTOL);
           }
         });
       }
