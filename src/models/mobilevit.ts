@@ -48,8 +48,11 @@ function transformerEncoder(x: Sym, dim: number, ffnDim: number, cfg: MobileVitC
   return tf.layers.add({name: `${name}.add_ffn`}).apply([x1, z]) as Sym;
 }
 
-/** cvnets MobileViTBlock: local rep (3×3 + 1×1) → unfold → transformers → LN → fold → 1×1 proj → fusion 3×3 on concat(input, proj). */
-function mobileVitBlock(x: Sym, stage: MobileVitTransformerStage, cfg: MobileVitConfig, name: string): Sym {
+/**
+ * cvnets MobileViTBlock: local rep (3×3 + 1×1) → unfold → transformers → LN → fold → 1×1 proj → fusion 3×3 on concat(input, proj).
+ * Exported for block-level tests; `name` is the PyTorch module path (e.g. `layer_3.1`).
+ */
+export function mobileVitBlock(x: Sym, stage: MobileVitTransformerStage, cfg: MobileVitConfig, name: string): Sym {
   const cin = channelsOf(x, `mobileVitBlock '${name}'`);
   const d = stage.transformerDim;
   if (d % cfg.numHeads !== 0) throw new Error(`mobileVitBlock '${name}': transformerDim ${d} is not divisible by numHeads ${cfg.numHeads}`);

@@ -11,12 +11,12 @@ import {MobileVitFold} from '../../src/layers/mobilevit_fold';
 import {MobileVitLayerNorm} from '../../src/layers/mobilevit_layer_norm';
 import {resizeBilinearTorch} from '../../src/layers/mobilevit_resize';
 import {MobileVitUnfold} from '../../src/layers/mobilevit_unfold';
-import {mobileViT} from '../../src/models/mobilevit';
-import {MOBILEVIT_PARAM_COUNTS} from '../../src/models/mobilevit_configs';
+import {mobileViT, mobileVitBlock} from '../../src/models/mobilevit';
+import {MOBILEVIT_CONFIGS, MOBILEVIT_PARAM_COUNTS} from '../../src/models/mobilevit_configs';
 import {mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
 import type {TorchKeyEntry} from '../../src/models/torch_keymap';
-import {nchwToNhwc} from '../util/fixtures';
-import {rng} from '../util/compare';
+import {loadFixture, nchwToNhwc} from '../util/fixtures';
+import {expectClose, relError, rng} from '../util/compare';
 import {onnxTorchWeights, OnnxTensor} from './mobilevit_onnx';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -288,6 +288,56 @@ describe('MobileViT PyTorch key map', () => {
     expect(map.ignore('layer_1.0.block.exp_1x1.block.norm.num_batches_tracked')).toBe(true);
     expect(map.ignore('conv_1.block.conv.weight')).toBe(false);
     model.dispose();
+  });
+});
+
+describe('MobileViT against the official PyTorch code (fixtures made with hkzhang91/ParC-Net cvnets)', () => {
+  it.each(['xs', 's'] as const)('%s key map lists the official state_dict keys, shapes and order', (variant) => {
+    const official = readFileSync(`${fixtures}mobilevit_${variant}_state_dict_keys.txt`, 'utf8').trim().split('\n')
+      .map((line) => {
+        const [key, shape] = line.split(' ');
+        return {key, shape: shape ? shape.split(',').map(Number) : []};
+      });
+    expect(official.length).toBe(311);
+    const map = mobileVitTorchKeyMap(variant);
+    const kept = official.filter((o) => !map.ignore(o.key));
+    expect(kept.map((o) => o.key)).toEqual(map.entries.map((e) => e.torchKey));
+    kept.forEach((o, i) => expect(map.entries[i].torchShape, o.key).toEqual(o.shape));
+    expect(official.filter((o) => map.ignore(o.key)).every((o) => o.key.endsWith('num_batches_tracked'))).toBe(true);
+  });
+
+  it('MobileViT block (XS layer_3.1, everything randomised) matches PyTorch at 8x8, 7x7 and 5x10', async () => {
+    const read = async (f: string) => {
+      const b = readFileSync(fixtures + f);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    };
+    const fx = await loadFixture(read, 'block_mobilevit_xs_layer3');
+    const cfg = MOBILEVIT_CONFIGS.xs;
+    const stage = cfg.stages[2];
+    if (stage.kind !== 'mobilevit') throw new Error('layer_3 of XS is a MobileViT stage');
+    const input = tfl.input({shape: [null, null, stage.outChannels]});
+    const block = tfl.model({inputs: input, outputs: mobileVitBlock(input, stage, cfg, 'layer_3.1')});
+    const vars = new Map(block.weights.map((w) => [w.originalName, w]));
+    const entries = mobileVitTorchKeyMap('xs').entries.filter((e) => e.torchKey.startsWith('layer_3.1.'));
+    expect(entries.length).toBe(vars.size);
+    for (const e of entries) {
+      const t = fx.tensors[`sd.${e.torchKey.slice('layer_3.1.'.length)}`];
+      expect(t, e.torchKey).toBeDefined();
+      expect(t.shape, e.torchKey).toEqual(e.torchShape);
+      const v = toTfjs(t, e.transform);
+      vars.get(e.tfjsName)!.write(v);
+      v.dispose();
+    }
+    for (const i of [0, 1, 2]) {
+      const x = nchwToNhwc(fx.tensors[`x${i}`]), y = nchwToNhwc(fx.tensors[`y${i}`]);
+      const xt = tf.tensor(x.data, x.shape);
+      const out = block.predict(xt) as tf.Tensor;
+      expect(out.shape, `y${i}`).toEqual(y.shape);
+      console.log(`block y${i} [${y.shape}] relative error ${relError(out.dataSync(), y.data).toExponential(2)}`);
+      expectClose(out.dataSync(), y.data, 1e-5, `block output y${i} [${y.shape}]`);
+      tf.dispose([xt, out]);
+    }
+    block.dispose();
   });
 });
 
