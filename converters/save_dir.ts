@@ -1,7 +1,7 @@
 // Node writer of a tfjs LayersModel folder: model.json + sharded weights, optionally float16-quantised.
 import {io} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
-import {mkdir, writeFile} from 'node:fs/promises';
+import {mkdir, readdir, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 
 export interface SaveDirOptions {
@@ -90,6 +90,10 @@ export async function saveLayersModelToDir(model: LayersModel, dir: string, opts
     const n = Math.max(1, Math.ceil(data.length / shardBytes));
     const paths = Array.from({length: n}, (_, i) => `group1-shard${i + 1}of${n}.bin`);
     await mkdir(dir, {recursive: true});
+    // Shards of an earlier, larger conversion into the same folder would linger and mislead.
+    for (const f of await readdir(dir)) {
+      if (/^group1-shard\d+of\d+\.bin$/.test(f) && !paths.includes(f)) await rm(join(dir, f));
+    }
     for (let i = 0; i < n; i++) await writeFile(join(dir, paths[i]), data.subarray(i * shardBytes, (i + 1) * shardBytes));
     const modelJSON: io.ModelJSON = {
       modelTopology: artifacts.modelTopology,

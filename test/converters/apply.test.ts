@@ -1,6 +1,7 @@
 // Generic key-map application: every transform against hand-computed layouts, and the all-at-once mismatch report.
 import {describe, expect, it} from 'vitest';
 import * as tf from '@tensorflow/tfjs-layers';
+import {memory} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
 import {applyTorchStateDict} from '../../converters/torch/apply';
@@ -48,7 +49,9 @@ const byName = (m: tf.LayersModel) => new Map(m.weights.map((v) => [v.originalNa
 describe('applyTorchStateDict', () => {
   it('places every transform where tfjs expects it', () => {
     const model = tinyModel();
+    const before = memory().numTensors;
     const res = applyTorchStateDict(model, readTorchCheckpoint(writeTorchCheckpoint(stateDict())).tensors, keyMap);
+    expect(memory().numTensors, 'no tensors leak').toBe(before);
     expect(res).toEqual({loaded: 8, ignored: ['bn.num_batches_tracked'], values: 36 + 54 + 24 + 24 + 4});
     const w = byName(model);
     const conv = w.get('stem/kernel')!.arraySync() as number[][][][]; // [kh, kw, in, out]

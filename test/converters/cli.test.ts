@@ -5,7 +5,7 @@ import {Tensor, randomUniform, tidy} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as pacc from '../../src/index';
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -96,6 +96,9 @@ describe('round trip: convert -> CLI save -> tf.loadLayersModel', () => {
   for (const dtype of ['float32', 'float16'] as const) {
     it(`${dtype}: summary, shards, and the loaded model's logits`, async () => {
       const out = join(tmp, `xs_${dtype}`);
+      // A shard left by an earlier conversion into the same folder must not survive.
+      mkdirSync(out, {recursive: true});
+      writeFileSync(join(out, 'group1-shard9of9.bin'), 'stale');
       const r = await run('convert', ckpt, '--arch', 'paccnet-xs', '--out', out, '--dtype', dtype, '--shard-mb', '1');
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/parameters: 2,185,384 trainable/);
