@@ -1,6 +1,6 @@
 // Test projects: Node suites (cpu, wasm) and the browser project (test/browser/project.ts: Chromium, webgl/wasm/cpu).
 import {defineConfig} from 'vitest/config';
-import {browserProjects} from './test/browser/project';
+import {browserProjects} from './test/browser/project.js';
 
 export default defineConfig({
   test: {
