@@ -151,6 +151,8 @@ export function unpickle(data: Uint8Array, host: PickleHost): PyValue {
       case 0x4d: push(u16()); break; // BININT2
       case 0x8a: case 0x8b: { // LONG1, LONG4: little-endian two's complement
         const n = op === 0x8a ? u8() : u32();
+        // torch only pickles small ints; building a huge BigInt byte by byte would be quadratic.
+        if (n > 16) fail(`integer of ${n} bytes is larger than any torch.save writes`);
         const b = bytes(n);
         let v = 0n;
         for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);

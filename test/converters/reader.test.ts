@@ -140,6 +140,11 @@ describe('refuses hostile and broken files', () => {
     expect(() => readTorchCheckpoint(bomb)).toThrow(/claims to inflate to 3000000000 bytes/);
   });
 
+  it('oversized integers are refused before any work', () => {
+    const pkl = new PickleAsm().proto(2).op(0x8b, 0, 0, 0x10, 0).bytes(); // LONG4 claiming 1 MiB
+    expect(() => readTorchCheckpoint(zipWithPickle(pkl))).toThrow(/integer of 1048576 bytes/);
+  });
+
   it('a truncated pickle inside a valid zip', () => {
     const pkl = new PickleAsm().proto(2).str('abc').bytes().subarray(0, 6);
     expect(() => readTorchCheckpoint(zipWithPickle(pkl))).toThrow(/pickle data truncated/);
