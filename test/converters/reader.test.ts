@@ -5,6 +5,7 @@ import {fileURLToPath} from 'node:url';
 import {unzipSync, zipSync} from 'fflate';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {PickleAsm, f32, writeTorchCheckpoint, zipWithPickle} from './torch_writer';
+import {rng} from '../util/compare';
 
 const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const bytesOf = (f: string) => new Uint8Array(readFileSync(dir + f));
@@ -176,6 +177,30 @@ describe('refuses hostile and broken files', () => {
     expect(() => readTorchCheckpoint(new TextEncoder().encode('hello world'))).toThrow(/not a torch\.save zip archive/);
     const notDict = new PickleAsm().proto(2).int(5).op(0x2e).bytes();
     expect(() => readTorchCheckpoint(zipWithPickle(notDict))).toThrow(/expected a state_dict \(a dict of tensors\), found number/);
+  });
+});
+
+describe('fuzz: random byte corruption', () => {
+  it('every corrupted file either reads back the same tensors or fails with a torch checkpoint error', () => {
+    const good = writeTorchCheckpoint({a: f32([2, 3], [1, 2, 3, 4, 5, 6]), b: {dtype: 'int64', storage: [5], shape: []}});
+    const dump = (b: Uint8Array) => JSON.stringify([...readTorchCheckpoint(b).tensors].map(([k, v]) => [k, v.shape, Array.from(v.data)]));
+    const ref = dump(good);
+    const r = rng(1);
+    const surprises: string[] = [];
+    let rejected = 0;
+    for (let t = 0; t < 3000; t++) {
+      const bad = good.slice();
+      for (let i = r.int(1, 3); i > 0; i--) bad[r.int(0, bad.length - 1)] = r.int(0, 255);
+      try {
+        // Bytes outside what is read (timestamps, local-header copies) may change harmlessly.
+        if (dump(bad) !== ref) surprises.push(`case ${t}: different tensors accepted`);
+      } catch (e) {
+        rejected++;
+        if (!(e instanceof Error) || !e.message.startsWith('torch checkpoint:')) surprises.push(`case ${t}: ${String(e)}`);
+      }
+    }
+    expect(surprises.slice(0, 5)).toEqual([]);
+    expect(rejected).toBeGreaterThan(2000);
   });
 });
 
