@@ -163,8 +163,12 @@ export class PaccBlock extends layers.Layer {
       const [b1, b2] = this.mix(x1, x2, s);
       const z = tf.concat([tf.add(r1, b1), tf.add(r2, b2)], 3);
 
+      // 1×1 convs as matMuls: same maths, and tfjs-backend-cpu's Conv2DBackpropFilter is a scalar
+      // loop ~50× slower than its matMul, which dominated training time.
       const conv1x1 = (t: tf.Tensor, k: string, b?: string) => {
-        const y = tf.conv2d(t as tf.Tensor4D, this.w[k].read() as tf.Tensor4D, 1, 'valid');
+        const kernel = this.w[k].read();
+        const [ci, co] = kernel.shape.slice(2);
+        const y = tf.reshape(tf.matMul(tf.reshape(t, [-1, ci]), tf.reshape(kernel, [ci, co])), [...t.shape.slice(0, 3), co]);
         return b ? tf.add(y, this.w[b].read()) : y;
       };
       let f = conv1x1(hardSwish(conv1x1(applyBatchNorm(z, this.bn['ffn.0'], training), 'ffn.1/kernel', 'ffn.1/bias')), 'ffn.4/kernel', 'ffn.4/bias');
