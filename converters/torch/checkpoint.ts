@@ -153,8 +153,10 @@ function isTensorDict(v: PyValue): v is PyDict {
  * Throws a descriptive error for anything else, for globals outside the allow-list, for
  * damaged archives and for tensor views outside their storage.
  */
-export function readTorchCheckpoint(bytes: Uint8Array): TorchStateDict {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`readTorchCheckpoint: bytes must be a Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
+export function readTorchCheckpoint(input: Uint8Array | ArrayBuffer): TorchStateDict {
+  // fetch() hands out ArrayBuffers, fs a Buffer (a Uint8Array): both are taken as they are.
+  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`readTorchCheckpoint: bytes must be a Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(bytes)}`);
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
     throw new Error('torch checkpoint: this is the legacy (pre-1.6) torch.save format; re-save it with a recent torch: torch.save(torch.load(f), f2)');
   }

@@ -92,11 +92,11 @@ function matchesKeyMap(tensors: Map<string, TorchTensor>, map: TorchKeyMap): boo
 }
 
 /** Like `fromTorchCheckpoint`, returning the counts the CLI reports as well. */
-export function convertTorchCheckpoint(bytes: Uint8Array, opts: FromTorchCheckpointOptions): TorchConversion {
+export function convertTorchCheckpoint(bytes: Uint8Array | ArrayBuffer, opts: FromTorchCheckpointOptions): TorchConversion {
   const spec: ArchSpec | undefined = (ARCHS as Record<string, ArchSpec>)[opts?.arch];
   if (!spec) throw new Error(`fromTorchCheckpoint: arch must be one of ${TORCH_ARCHS.join(', ')}, got '${opts?.arch}'`);
   const progress = opts.onProgress ?? (() => {});
-  progress('read', `reading ${(bytes.length / 1e6).toFixed(1)} MB checkpoint`);
+  progress('read', `reading ${(bytes.byteLength / 1e6).toFixed(1)} MB checkpoint`);
   const sd: TorchStateDict = readTorchCheckpoint(bytes);
   const warnings: string[] = [], aliased: string[] = [];
   const tensors = resolveAliases(stripWrapperPrefixes(sd.tensors), spec.aliases, warnings, aliased);
@@ -130,6 +130,6 @@ export function convertTorchCheckpoint(bytes: Uint8Array, opts: FromTorchCheckpo
  * unexpected and wrongly shaped key. The model takes NHWC float32 in the official eval
  * convention (BGR, [0, 1]) at any square size that is a multiple of 32.
  */
-export function fromTorchCheckpoint(bytes: Uint8Array, opts: FromTorchCheckpointOptions): tf.LayersModel {
+export function fromTorchCheckpoint(bytes: Uint8Array | ArrayBuffer, opts: FromTorchCheckpointOptions): tf.LayersModel {
   return convertTorchCheckpoint(bytes, opts).model;
 }

@@ -31,6 +31,8 @@ describe('official fixtures', () => {
     expect(counters.length).toBe(sd.tensors.size - sdNames.length);
     for (const [, t] of counters) { expect(t.dtype).toBe('int64'); expect(t.shape).toEqual([]); }
     expect(sd.plainDict).toBe(false);
+    const buf = bytesOf('block_s_layer4_b0.pt');
+    expect(readTorchCheckpoint(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)).tensors.size).toBe(sd.tensors.size);
   });
 
   for (const name of ['outer_small_add', 'outer_small_concat', 'edgeformer_xs']) {
