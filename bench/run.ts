@@ -4,11 +4,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import {writeFileSync} from 'node:fs';
 import {table, progress, Suite, SuiteResult} from './util';
 import {opsSuite} from './suites/ops';
+import {wasmSuite} from './suites/wasm';
 import {graphSuite} from './suites/graph';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
   ops: opsSuite,
+  wasm: wasmSuite,
   graph: graphSuite,
 };
 

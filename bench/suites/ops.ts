@@ -5,6 +5,7 @@ import {paccComposite} from '../../ops/pacc/composite';
 import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
 import type {PaccDirection} from '../../ops/pacc/kernel_names';
 import {progress, Suite, SuiteResult, timeit, Timing} from '../util';
+import {estimateWasmSimdPeak, PEAK_METHOD} from '../wasm_peak';
 
 export const BENCH_SHAPES: [number, number, number, number][] = [[1, 32, 32, 64], [1, 16, 16, 128], [1, 8, 8, 256], [8, 16, 16, 64]];
 
@@ -82,7 +83,9 @@ export async function benchOps(backends: string[], quick: boolean): Promise<Suit
       title: `PositionAwareCircularConv on ${backend} (${native ? 'native kernel' : 'NO native kernel: "native" is the composite fallback'}), median ms`,
       headers: ['shape dir', 'fwd native', 'fwd composite', 'fwd reference', 'composite/native', 'f+b native', 'f+b composite', 'f+b reference', 'composite/native', 'GFLOP/s fwd'],
       rows,
-      notes: ['fwd = forward with bias and pe, read back with dataSync; f+b = forward + gradients for x, filter, bias, pe. composite/native > 1 means the native kernel is faster.'],
+      notes: ['fwd = forward with bias and pe, read back with dataSync; f+b = forward + gradients for x, filter, bias, pe. composite/native > 1 means the native kernel is faster.',
+        ...(backend === 'wasm' ? [`wasm: single-thread wasm-SIMD peak estimate ${(await estimateWasmSimdPeak(quick)).toFixed(1)} GFLOP/s (${PEAK_METHOD}); ` +
+          'GFLOP/s fwd above includes dispatch and readback; per-kernel numbers against the peak: --only wasm.'] : [])],
     });
   }
   return results;
