@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {LayersModel, loadLayersModel, models} from '@tensorflow/tfjs-layers';
 import '../layers/parc_split_conv';
 import '../layers/parc_layer_scale';
+import '../layers/parc_edgevit_attention';
 import {normaliseKerasTopology} from './keras3';
 
 type Json = {[key: string]: unknown};

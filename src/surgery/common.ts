@@ -3,7 +3,7 @@ import type {serialization} from '@tensorflow/tfjs-core';
 import type {FoundLayer, Replacement} from './types';
 
 /** The class names of the layers replaceBlocks inserts; a model holding one was surgered already. */
-export const PACC_LAYER_CLASSES = new Set(['ParcSplitConv', 'ParcMixer']);
+export const PACC_LAYER_CLASSES = new Set(['ParcSplitConv']);
 
 export function byName(layers: FoundLayer[]): Map<string, FoundLayer> {
   return new Map(layers.map((l) => [l.name, l]));

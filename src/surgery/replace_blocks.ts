@@ -2,6 +2,7 @@
 import {LayersModel} from '@tensorflow/tfjs-layers';
 import '../layers/parc_split_conv';
 import '../layers/parc_layer_scale';
+import '../layers/parc_edgevit_attention';
 import {PACC_LAYER_CLASSES} from './common';
 import {convnextRecipe} from './convnext';
 import {edgevitRecipe} from './edgevit';

@@ -5,3 +5,5 @@ export {mobileNetV2} from './mobilenetv2';
 export {convNeXt} from './convnext';
 export type {ConvNeXtOptions} from './convnext';
 export type {ZooOptions} from './common';
+export {edgeViT} from './edgevit';
+export type {EdgeViTOptions} from './edgevit';
