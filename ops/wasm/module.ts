@@ -67,6 +67,15 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+function compile(b64: string): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(decodeBase64(b64));
+  } catch (e) {
+    throw new Error('tfjs-pacc: the wasm-backend kernels need WebAssembly SIMD, which this runtime rejected ' +
+      `(${(e as Error).message}); use the cpu or webgl backend here`);
+  }
+}
+
 function findMemory(backend: WasmBackendLike): WebAssembly.Memory {
   const mem = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
   if (!(mem instanceof WebAssembly.Memory)) {
@@ -88,7 +97,7 @@ export function getPaccWasm(kernelBackend: KernelBackend | object): PaccWasm {
   const memory = findMemory(backend);
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const variant = shared ? 'simdShared' : 'simd';
-  const module = compiled[variant] ??= new WebAssembly.Module(decodeBase64(shared ? simdShared : simd));
+  const module = compiled[variant] ??= compile(shared ? simdShared : simd);
   const instance = new WebAssembly.Instance(module, {env: {memory}});
   const wasm = backend.wasm;
   const bound: PaccWasm = {
