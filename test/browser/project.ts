@@ -2,28 +2,7 @@
 import {existsSync} from 'node:fs';
 import {playwright} from '@vitest/browser-playwright';
 import type {TestProjectConfiguration} from 'vitest/config';
-
-/** Debian's chromium; PACC_CHROMIUM overrides it (e.g. a local Chrome). */
-export const CHROMIUM = process.env.PACC_CHROMIUM ?? '/usr/bin/chromium';
-
-/**
- * SwiftShader gives WebGL 2 without a GPU. Without the background-networking
- * flags, Chromium keeps dialling Google services that are refused here and
- * slows to a crawl.
- */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
-
-/**
- * COOP + COEP make the page cross-origin isolated, which gives it
- * SharedArrayBuffer, so tfjs-backend-wasm loads its threaded SIMD build.
- */
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+import {CHROMIUM, CHROMIUM_ARGS, ISOLATION_HEADERS, PREBUNDLE} from './chromium';
 
 /**
  * The browser project, or none when Chromium is missing: then one line says so
@@ -38,11 +17,7 @@ export function browserProjects(): TestProjectConfiguration[] {
   }
   return [{
     server: {headers: ISOLATION_HEADERS},
-    // Pre-bundle up front: discovering deps mid-run would reload the page under a running test.
-    optimizeDeps: {
-      include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu',
-        '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-wasm'],
-    },
+    optimizeDeps: {include: PREBUNDLE},
     test: {
       name: 'browser',
       include: ['test/browser/**/*.browser.test.ts'],

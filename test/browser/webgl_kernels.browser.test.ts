@@ -1,8 +1,9 @@
 // webgl-only checks of the native kernels: one binary serves every size, packed and sliced inputs, no texture leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
-import {beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {positionAwareCircularConv} from '../../src/index';
+import {PACC_WEBGL_PACKED} from '../../ops/pacc/kernels/webgl';
 import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
 import type {PaccDirection} from '../../ops/pacc/kernel_names';
 import {expectClose, rng} from '../util/compare';
@@ -45,20 +46,30 @@ function expectMatchesReference(shape: Shape, direction: PaccDirection, seed: nu
   expectClose(got.g[3], ref.dpe, 1e-4, 'dpe');
 }
 
-describe('native webgl kernels', () => {
+const PROGRAMS = {
+  packed: ['pacc:packed:backprop-filter:pe', 'pacc:packed:backprop-input', 'pacc:packed:forward', 'pacc:packed:init', 'pacc:packed:row-sum'],
+  unpacked: ['pacc:backprop-filter', 'pacc:circular:backprop-input', 'pacc:circular:forward', 'pacc:init'],
+};
+
+describe.each(['packed', 'unpacked'] as const)('native webgl kernels, %s programs', (variant) => {
   beforeAll(async () => {
     expect(await tf.setBackend('webgl')).toBe(true);
     expect(tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'), 'float32 textures').toBe(true);
+    tf.env().set(PACC_WEBGL_PACKED, variant === 'packed');
   });
+  afterAll(() => tf.env().set(PACC_WEBGL_PACKED, true));
 
   it('compile once per program: new sizes reuse the binaries', () => {
-    // Same texture class (every axis ≥ 2, tensors larger than the 4-value
-    // uniform upload), different sizes in every axis and both directions.
-    fwdBwd([2, 6, 5, 8], 'h', 1);
-    fwdBwd([2, 6, 5, 8], 'w', 2);
+    // tfjs keys a binary by coarse texture traits only. Packed: whether each
+    // [rows, C] view has even sides (then it is read without index math), so
+    // the warm-up covers the parity classes; unpacked: whether a side is 1 or
+    // a tensor is tiny, so every axis here is ≥ 2. Then sizes change freely.
+    for (const shape of [[2, 6, 6, 8], [1, 5, 4, 8], [1, 5, 5, 8], [2, 6, 6, 9]] as Shape[]) {
+      for (const direction of ['h', 'w'] as PaccDirection[]) fwdBwd(shape, direction, 1);
+    }
     const warm = paccBinaries();
-    expect(tags(warm)).toEqual(['pacc:backprop-filter', 'pacc:circular:backprop-input', 'pacc:circular:forward', 'pacc:init']);
-    for (const [i, shape] of ([[1, 8, 12, 16], [4, 16, 16, 32], [3, 31, 7, 9], [2, 5, 33, 6], [1, 64, 64, 24]] as Shape[]).entries()) {
+    expect(tags(warm).filter((t) => PROGRAMS[variant].includes(t))).toEqual(PROGRAMS[variant]);
+    for (const [i, shape] of ([[1, 8, 12, 16], [4, 16, 16, 32], [3, 31, 7, 9], [2, 5, 33, 6], [1, 64, 64, 24], [3, 9, 13, 17], [2, 14, 10, 40]] as Shape[]).entries()) {
       for (const direction of ['h', 'w'] as PaccDirection[]) {
         fwdBwd(shape, direction, 10 + i);
         const added = paccBinaries().filter((k) => !warm.includes(k)).map((k) => k.split('\n')[0]);
