@@ -6,12 +6,14 @@ import {table, progress, Suite, SuiteResult} from './util';
 import {opsSuite} from './suites/ops';
 import {wasmSuite} from './suites/wasm';
 import {graphSuite} from './suites/graph';
+import {surgerySuite} from './suites/surgery';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
   ops: opsSuite,
   wasm: wasmSuite,
   graph: graphSuite,
+  surgery: surgerySuite,
 };
 
 async function main() {
