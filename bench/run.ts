@@ -5,6 +5,7 @@ import {writeFileSync} from 'node:fs';
 import {table, progress, Suite, SuiteResult} from './util';
 import {opsSuite} from './suites/ops';
 import {wasmSuite} from './suites/wasm';
+import {modelsSuite} from './suites/models';
 import {graphSuite} from './suites/graph';
 import {surgerySuite} from './suites/surgery';
 
@@ -12,6 +13,7 @@ import {surgerySuite} from './suites/surgery';
 const SUITES: Record<string, Suite> = {
   ops: opsSuite,
   wasm: wasmSuite,
+  models: modelsSuite,
   graph: graphSuite,
   surgery: surgerySuite,
 };
