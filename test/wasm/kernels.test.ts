@@ -1,4 +1,4 @@
-// wasm kernels beyond the shared spec: heap growth between calls, every channel-count path, heap and tensor leaks.
+// wasm kernels beyond the shared spec: heap growth between calls, every channel-count path, no stray writes, heap and tensor leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import {beforeAll, describe, expect, it} from 'vitest';
@@ -75,6 +75,30 @@ describe('PaCC wasm kernels', () => {
     expectClose(y.dataSync(), paccForwardRef(xs, {n: 2, h: 7, w: 9, c: 10}, fs, 'w'), 1e-5, 'old input after growth');
     checkAgainstReference(shape, 'w', 3, 'after growth');
     tf.dispose([big, x, f, y]);
+  });
+
+  it('writes nothing but its outputs: inputs and unrelated tensors keep their contents', () => {
+    // Our module writes into tfjs's heap by raw offsets; a wrong stride or size would
+    // silently corrupt neighbouring tensors, so surround the calls with sentinels.
+    const r = rng(9);
+    const sentinels = Array.from({length: 12}, (_, i) => tf.tensor1d(r.normal(37 + 301 * i)));
+    const before = sentinels.map((t) => t.dataSync().slice());
+    for (const [shape, direction] of [[[2, 7, 9, 19], 'h'], [[3, 5, 6, 33], 'w'], [[1, 2, 3, 4], 'h'], [[2, 4, 1, 1], 'h']] as const) {
+      const [N, H, W, C] = shape;
+      const L = direction === 'h' ? H : W;
+      const inputs = [r.normal(N * H * W * C), r.normal(L * C), r.normal(C), r.normal(L * C), r.normal(N * H * W * C)];
+      const ts = [tf.tensor4d(inputs[0], [...shape]), tf.tensor2d(inputs[1], [L, C]), tf.tensor1d(inputs[2]),
+        tf.tensor2d(inputs[3], [L, C]), tf.tensor4d(inputs[4], [...shape])];
+      tf.tidy(() => {
+        const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, pe: tf.Tensor) => tf.sum(tf.mul(positionAwareCircularConv(
+            x as tf.Tensor4D, w as tf.Tensor2D, {direction, bias: b as tf.Tensor1D, positionEmbedding: pe as tf.Tensor2D}), ts[4]));
+        for (const g of tf.grads(f)(ts.slice(0, 4))) g.dataSync();
+      });
+      ts.forEach((t, i) => expect(Array.from(t.dataSync()), `input ${i} of [${shape}] ${direction}`).toEqual(Array.from(inputs[i])));
+      tf.dispose(ts);
+    }
+    sentinels.forEach((t, i) => expect(Array.from(t.dataSync()), `sentinel ${i}`).toEqual(Array.from(before[i])));
+    tf.dispose(sentinels);
   });
 
   it('leaks no tensors and no heap bytes (every scratch malloc is freed)', () => {
