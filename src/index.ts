@@ -40,6 +40,7 @@ export {ParcSplitConv} from './layers/parc_split_conv';
 export type {ParcSplitConvArgs} from './layers/parc_split_conv';
 export {LayerScale} from './layers/parc_layer_scale';
 export {EdgeVitGlobalSparseAttn} from './layers/parc_edgevit_attention';
+export {Normalization} from './layers/parc_normalization';
 /** `pacc.zoo.*`: base-model builders with Keras-compatible layer names (issue 7). */
 export * as zoo from './models/zoo/index';
 

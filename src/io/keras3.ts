@@ -87,10 +87,25 @@ function normaliseLayer(layer: Json, renames: WeightRenames, prefix: string): Js
   delete cfg['groups'];
   if (Array.isArray(cfg['layers'])) {
     l['config'] = normaliseContainerConfig(cfg, renames, '');
+    if (l['class_name'] === 'Sequential') foldSequentialInput(l['config'] as Json);
   }
   if ('inbound_nodes' in l) l['inbound_nodes'] = inboundNodes(layer['inbound_nodes']);
   if (l['name'] == null && cfg['name'] != null && 'inbound_nodes' in l) l['name'] = cfg['name'];
   return l;
+}
+
+/**
+ * Keras 3 Sequentials start with an explicit InputLayer; nested in a functional model
+ * tfjs-layers then sees a disconnected graph. Keras 2 form: the shape moves onto the
+ * first real layer as `batch_input_shape` and the InputLayer goes.
+ */
+function foldSequentialInput(config: Json): void {
+  const layers = config['layers'] as Json[];
+  if (layers.length < 2 || layers[0]['class_name'] !== 'InputLayer') return;
+  const shape = (layers[0]['config'] as Json)['batch_input_shape'];
+  const first = layers[1]['config'] as Json;
+  if (first['batch_input_shape'] == null && shape != null) first['batch_input_shape'] = shape;
+  layers.shift();
 }
 
 function firstInputChannels(layer: Json): number | null {
@@ -112,11 +127,39 @@ function firstInputChannels(layer: Json): number | null {
 
 function normaliseContainerConfig(config: Json, renames: WeightRenames, prefix: string): Json {
   const out: Json = {...config};
-  out['layers'] = (config['layers'] as Json[]).map((l) => normaliseLayer(l, renames, prefix));
+  const raw = config['layers'] as Json[];
+  const layers = raw.map((l) => normaliseLayer(l, renames, prefix));
+  out['layers'] = layers;
   if ('input_layers' in out) out['input_layers'] = endpoints(out['input_layers']);
   if ('output_layers' in out) out['output_layers'] = endpoints(out['output_layers']);
   delete out['trainable'];
+  const keras3 = raw.some((l) => Array.isArray(l['inbound_nodes']) && (l['inbound_nodes'] as unknown[]).some((n) => isObj(n) && 'args' in n));
+  if (keras3) shiftNestedModelNodes(out, layers);
   return out;
+}
+
+/**
+ * tfjs-layers gives a nested model built with a known input an inbound node of its own
+ * (index 0), so its first call from the outer graph is node 1 (Keras 2 JSON says so too);
+ * Keras 3 numbers that call 0. References to such models are shifted by one.
+ */
+function shiftNestedModelNodes(config: Json, layers: Json[]): void {
+  const built = new Set<string>();
+  for (const l of layers) {
+    const cfg = (l['config'] ?? {}) as Json;
+    const inner = cfg['layers'] as Json[] | undefined;
+    if (!Array.isArray(inner)) continue;
+    const isSequential = l['class_name'] === 'Sequential';
+    if (!isSequential || (inner[0] && (inner[0]['config'] as Json)?.['batch_input_shape'] != null)) built.add(String(l['name'] ?? cfg['name']));
+  }
+  if (!built.size) return;
+  const shift = (ref: unknown) => {
+    if (Array.isArray(ref) && typeof ref[0] === 'string' && typeof ref[1] === 'number' && built.has(ref[0])) ref[1] += 1;
+  };
+  for (const l of layers) {
+    for (const node of (l['inbound_nodes'] as unknown[][] | undefined) ?? []) for (const ref of node ?? []) shift(ref);
+  }
+  for (const ref of (config['output_layers'] as unknown[]) ?? []) shift(ref);
 }
 
 /**

@@ -1,9 +1,10 @@
 // modelFromJSON: a LayersModel from a Keras 2 or Keras 3 converted model.json object, with its weights when given.
 import * as tf from '@tensorflow/tfjs-core';
-import {LayersModel, loadLayersModel, models} from '@tensorflow/tfjs-layers';
+import {LayersModel, models} from '@tensorflow/tfjs-layers';
 import '../layers/parc_split_conv';
 import '../layers/parc_layer_scale';
 import '../layers/parc_edgevit_attention';
+import '../layers/parc_normalization';
 import {normaliseKerasTopology} from './keras3';
 
 type Json = {[key: string]: unknown};
@@ -62,5 +63,36 @@ export async function modelFromJSON(modelJson: Json | string, weights?: WeightDa
   if (weightData.byteLength !== expected) {
     throw new Error(`${FN}: weight data has ${weightData.byteLength} bytes but the manifest's ${specs.length} weights need ${expected}`);
   }
-  return loadLayersModel(tf.io.fromMemory({modelTopology: topology, weightSpecs: specs, weightData}));
+  const model = await models.modelFromJSON({modelTopology: topology} as Parameters<typeof models.modelFromJSON>[0]);
+  const named = tf.io.decodeWeights(weightData, specs);
+  try {
+    model.loadWeights(matchWeightNames(named, model), true);
+  } catch (e) {
+    tf.dispose(Object.values(named));
+    model.dispose();
+    throw e;
+  }
+  tf.dispose(Object.values(named));
+  return model;
+}
+
+/**
+ * Maps manifest names onto the model's weight names. Exact names are kept; a layer whose
+ * only weight is stored under another name (Keras 3 names un-named weights `variable`,
+ * e.g. LayerScale's γ) is matched by its layer prefix when both sides have one weight.
+ */
+function matchWeightNames(named: tf.NamedTensorMap, model: LayersModel): tf.NamedTensorMap {
+  const want = new Set(model.weights.map((w) => w.originalName));
+  const prefix = (n: string) => n.slice(0, n.lastIndexOf('/'));
+  const modelByLayer = new Map<string, string[]>();
+  for (const n of want) modelByLayer.set(prefix(n), [...(modelByLayer.get(prefix(n)) ?? []), n]);
+  const specByLayer = new Map<string, string[]>();
+  for (const n of Object.keys(named)) specByLayer.set(prefix(n), [...(specByLayer.get(prefix(n)) ?? []), n]);
+  const out: tf.NamedTensorMap = {};
+  for (const [n, t] of Object.entries(named)) {
+    const m = modelByLayer.get(prefix(n));
+    if (!want.has(n) && m?.length === 1 && specByLayer.get(prefix(n))?.length === 1) out[m[0]] = t;
+    else out[n] = t;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // Real Keras-converted model.json files (test/fixtures/models): loading (Keras 2 and 3), weights, and replaceBlocks on them.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import {model as tfModel, SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {readModelJson, structure, useCpu} from './util';
@@ -100,6 +101,44 @@ describe('real model files', () => {
     const got = (y.arraySync() as number[][][][])[0][2][2];
     got.forEach((v, c) => expect(v).toBeCloseTo(want[c], 5));
     tf.dispose([x, y]);
+    m.dispose();
+  });
+
+  it('loads a Keras-3 ConvNeXt-style graph: Normalization constants, nested Sequential with InputLayer, ops Add, LayerScale weight named `variable`', async () => {
+    const kt = (name: string, shape: (number | null)[]) => ({class_name: '__keras_tensor__', config: {shape, dtype: 'float32', keras_history: [name, 0, 0]}});
+    const dtype = {module: 'keras', class_name: 'DTypePolicy', config: {name: 'float32'}, registered_name: null};
+    const wrap = (class_name: string, config: object, inbound?: object[], module = 'keras.layers') =>
+      ({module, class_name, config: {trainable: true, dtype, ...config}, registered_name: null, ...(inbound ? {name: (config as {name: string}).name, inbound_nodes: inbound} : {})});
+    const stem = wrap('Sequential', {name: 'cx_stem', layers: [
+      wrap('InputLayer', {name: 'stem_in', batch_shape: [null, 8, 8, 3], dtype: 'float32', sparse: false}),
+      wrap('Conv2D', {name: 'cx_stem_conv', filters: 4, kernel_size: [4, 4], strides: [4, 4], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'linear', use_bias: true}),
+      wrap('LayerNormalization', {name: 'cx_stem_layernorm', axis: -1, epsilon: 1e-6, center: true, scale: true, rms_scaling: false}),
+    ], build_input_shape: [null, 8, 8, 3]}, [{args: [kt('cx_prestem_normalization', [null, 8, 8, 3])], kwargs: {}}], 'keras');
+    const layersJson = [
+      {class_name: 'InputLayer', config: {batch_shape: [null, 8, 8, 3], dtype: 'float32', sparse: false, name: 'in'}, name: 'in', inbound_nodes: []},
+      wrap('Normalization', {name: 'cx_prestem_normalization', axis: -1, mean: [1, 2, 3], variance: [4, 4, 4], invert: false}, [{args: [kt('in', [null, 8, 8, 3])], kwargs: {}}]),
+      stem,
+      wrap('LayerScale', {name: 'cx_layer_scale', init_values: 1e-6, projection_dim: 4}, [{args: [kt('cx_stem', [null, 2, 2, 4])], kwargs: {}}], 'keras.src.applications.convnext'),
+      wrap('Add', {name: 'add'}, [{args: [kt('cx_stem', [null, 2, 2, 4]), kt('cx_layer_scale', [null, 2, 2, 4])], kwargs: {}}], 'keras.src.ops.numpy'),
+    ];
+    const json = {modelTopology: {keras_version: '3.10.0', model_config: {module: 'keras', class_name: 'Functional', registered_name: 'Functional',
+      config: {name: 'cx', trainable: true, layers: layersJson, input_layers: [['in', 0, 0]], output_layers: [['add', 0, 0]]}}},
+    weightsManifest: [{paths: ['a.bin'], weights: [
+      {name: 'cx_stem_conv/kernel', shape: [4, 4, 3, 4], dtype: 'float32'}, {name: 'cx_stem_conv/bias', shape: [4], dtype: 'float32'},
+      {name: 'cx_stem_layernorm/gamma', shape: [4], dtype: 'float32'}, {name: 'cx_stem_layernorm/beta', shape: [4], dtype: 'float32'},
+      {name: 'cx_layer_scale/variable', shape: [4], dtype: 'float32'}]}]};
+    const values = new Float32Array(4 * 4 * 3 * 4 + 4 * 4).map((_, i) => (i % 7) / 10);
+    const m = await pacc.io.modelFromJSON(json, new Uint8Array(values.buffer));
+    const gamma = m.getLayer('cx_layer_scale').getWeights()[0];
+    expect(Array.from(gamma.dataSync())).toEqual(Array.from(values.slice(-4)));
+    const x = tf.fill([1, 8, 8, 3], 3);
+    const y = m.predict(x) as tf.Tensor;
+    expect(y.shape).toEqual([1, 2, 2, 4]);
+    // Normalization: (3 - mean) / 2 per channel, fed to the stem.
+    const norm = tfModel({inputs: m.inputs, outputs: m.getLayer('cx_prestem_normalization').output as SymbolicTensor});
+    const n = norm.predict(x) as tf.Tensor;
+    expect(Array.from(n.dataSync()).slice(0, 3)).toEqual([1, 0.5, 0]);
+    tf.dispose([x, y, n]);
     m.dispose();
   });
 });
