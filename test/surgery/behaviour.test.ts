@@ -157,6 +157,20 @@ describe('replaceBlocks edge cases', () => {
       ['conv4_block4_2_parc', [4, 4], true], ['conv4_block5_2_parc', [4, 4], true], ['conv4_block6_2_parc', [4, 4], true], ['conv5_block3_2_parc', [2, 2], true],
     ]);
     expect(bitwiseEqual(snapshot(m).get('my_head/kernel')!, snapshot(s).get('my_head/kernel')!)).toBe(true);
+    // torchvision ResNet init: kaiming fan_out N(0, √(2/(c·K))) for the (c, c, K, 1) weight, bias U(±1/√(c·K)), PE N(0, 0.02).
+    const first = parcLayers(s)[0];
+    const stat = (name: string) => tf.tidy(() => {
+      const v = first.weights.find((w) => w.originalName.endsWith(name))!.read();
+      const {mean, variance} = tf.moments(v);
+      return [mean.dataSync()[0], Math.sqrt(variance.dataSync()[0]), tf.max(tf.abs(v)).dataSync()[0]];
+    });
+    const [km, ks] = stat('kernel_h');
+    expect(Math.abs(km)).toBeLessThan(0.01);
+    expect(ks / Math.sqrt(2 / (128 * 4))).toBeGreaterThan(0.95);
+    expect(ks / Math.sqrt(2 / (128 * 4))).toBeLessThan(1.05);
+    expect(stat('bias_h')[2]).toBeLessThanOrEqual(1 / Math.sqrt(128 * 4));
+    expect(stat('pe_h')[1]).toBeGreaterThan(0.015);
+    expect(stat('pe_h')[1]).toBeLessThan(0.025);
     // 224 would give 23,737,640; at 64 the kernels are 4 and 2 taps long.
     const dense = (c: number, k: number) => 2 * (c * c * k + c + c * k) - (2 * c) * (2 * c) * 9;
     expect(trainableParams(s) - trainableParams(m)).toBe(3 * dense(128, 4) + dense(256, 2));

@@ -89,3 +89,52 @@ describe('EdgeViT', () => {
     tf.dispose([y, ones, out, same]);
   });
 });
+
+describe('EdgeVitGlobalSparseAttn numerics', () => {
+  beforeAll(useCpu);
+
+  it('matches a plain-loop reference of the official forward (sr 2, 2 heads)', () => {
+    const [H, W, C, heads, r] = [4, 4, 4, 2, 2];
+    const l = new pacc.EdgeVitGlobalSparseAttn({numHeads: heads, srRatio: r});
+    const x = tf.randomNormal([1, H, W, C], 0, 1, 'float32', 4);
+    l.apply(x);
+    l.setWeights(l.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 10 + i)));
+    const y = l.apply(x) as tf.Tensor;
+    const [qkvW, qkvB, propW, propB, gamma, beta, projW, projB] = l.getWeights().map((w) => Array.from(w.dataSync()));
+    const xs = (x.arraySync() as number[][][][])[0];
+    const hd = C / heads, h = H / r, w = W / r;
+    // Tokens: every r-th pixel (AvgPool2d(1, r)), row-major.
+    const tokens: number[][] = [];
+    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) tokens.push(xs[i * r][j * r]);
+    const qkv = tokens.map((t) => Array.from({length: 3 * C}, (_, o) => qkvB[o] + t.reduce((s, v, c) => s + v * qkvW[c * 3 * C + o], 0)));
+    const att = tokens.map((_, n) => Array.from({length: C}, () => 0));
+    for (let hh = 0; hh < heads; hh++) {
+      for (let n = 0; n < tokens.length; n++) {
+        const logits = tokens.map((_, m) => {
+          let s = 0;
+          for (let d = 0; d < hd; d++) s += qkv[n][hh * hd + d] * qkv[m][C + hh * hd + d];
+          return s / Math.sqrt(hd);
+        });
+        const mx = Math.max(...logits), e = logits.map((v) => Math.exp(v - mx)), z = e.reduce((a, b) => a + b, 0);
+        for (let d = 0; d < hd; d++) att[n][hh * hd + d] = tokens.reduce((s, _, m) => s + (e[m] / z) * qkv[m][2 * C + hh * hd + d], 0);
+      }
+    }
+    const got = (y.arraySync() as number[][][][])[0];
+    let err = 0;
+    for (let i = 0; i < H; i++) {
+      for (let j = 0; j < W; j++) {
+        const t = att[Math.floor(i / r) * w + Math.floor(j / r)];
+        // Depthwise ConvTranspose2d(r, stride r): pixel (i, j) gets tap (i mod r, j mod r) of its token.
+        const p = t.map((v, c) => v * propW[((i % r) * r + (j % r)) * C + c] + propB[c]);
+        const mu = p.reduce((a, b) => a + b, 0) / C, va = p.reduce((a, b) => a + (b - mu) ** 2, 0) / C;
+        const nrm = p.map((v, c) => ((v - mu) / Math.sqrt(va + 1e-5)) * gamma[c] + beta[c]);
+        for (let o = 0; o < C; o++) {
+          const ref = projB[o] + nrm.reduce((s, v, c) => s + v * projW[c * C + o], 0);
+          err = Math.max(err, Math.abs(ref - got[i][j][o]));
+        }
+      }
+    }
+    expect(err).toBeLessThan(1e-4);
+    tf.dispose([x, y]);
+  });
+});
