@@ -8,6 +8,7 @@ import {wasmSuite} from './suites/wasm';
 import {modelsSuite} from './suites/models';
 import {graphSuite} from './suites/graph';
 import {surgerySuite} from './suites/surgery';
+import {wasmTrainingSuite} from './suites/wasm_training';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
@@ -16,6 +17,7 @@ const SUITES: Record<string, Suite> = {
   models: modelsSuite,
   graph: graphSuite,
   surgery: surgerySuite,
+  wasm_training: wasmTrainingSuite,
 };
 
 async function main() {

@@ -1,0 +1,118 @@
+// Training on wasm: each conv backprop kernel we add vs the cpu kernel, and a PaCC-Net-XS training step on wasm vs cpu.
+import * as tf from '@tensorflow/tfjs';
+import * as pacc from '../../src/index';
+import {progress, Suite, SuiteResult, timeit, Timing} from '../util';
+
+type Shape4 = [number, number, number, number];
+
+/** Kernel cases at PaCC-Net-XS / MobileNetV2 sizes (batch 8, 64×64 input): name, x shape, filter shape, stride, pad. */
+const KERNEL_CASES: {kernel: string; x: Shape4; filter: Shape4; stride: number; pad: 'same' | 'valid'}[] = [
+  {kernel: 'Conv2DBackpropFilter', x: [8, 64, 64, 3], filter: [3, 3, 3, 16], stride: 2, pad: 'same'},
+  {kernel: 'Conv2DBackpropFilter', x: [8, 32, 32, 16], filter: [1, 1, 16, 64], stride: 1, pad: 'valid'},
+  {kernel: 'Conv2DBackpropFilter', x: [8, 8, 8, 96], filter: [1, 1, 96, 192], stride: 1, pad: 'valid'},
+  {kernel: 'Conv2DBackpropFilter', x: [8, 16, 16, 32], filter: [3, 3, 32, 32], stride: 1, pad: 'same'},
+  {kernel: 'DepthwiseConv2dNativeBackpropInput', x: [8, 32, 32, 64], filter: [3, 3, 64, 1], stride: 1, pad: 'same'},
+  {kernel: 'DepthwiseConv2dNativeBackpropInput', x: [8, 32, 32, 64], filter: [3, 3, 64, 1], stride: 2, pad: 'same'},
+  {kernel: 'DepthwiseConv2dNativeBackpropInput', x: [8, 8, 8, 384], filter: [3, 3, 384, 1], stride: 1, pad: 'same'},
+  {kernel: 'DepthwiseConv2dNativeBackpropFilter', x: [8, 32, 32, 64], filter: [3, 3, 64, 1], stride: 1, pad: 'same'},
+  {kernel: 'DepthwiseConv2dNativeBackpropFilter', x: [8, 32, 32, 64], filter: [3, 3, 64, 1], stride: 2, pad: 'same'},
+  {kernel: 'DepthwiseConv2dNativeBackpropFilter', x: [8, 8, 8, 384], filter: [3, 3, 384, 1], stride: 1, pad: 'same'},
+];
+
+/** One call of the kernel on the current backend with the case's inputs; returns a closure that runs and syncs it. */
+function kernelClosure(c: typeof KERNEL_CASES[number]) {
+  const depthwise = c.kernel.startsWith('Depthwise');
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.stride, 1, c.pad, undefined, depthwise);
+  const x = tf.randomNormal(c.x), f = tf.randomNormal(c.filter), dy = tf.randomNormal(info.outShape);
+  const common = {strides: c.stride, pad: c.pad, dilations: 1, dataFormat: 'NHWC'};
+  const run = () => tf.tidy(() => {
+    const out = c.kernel === 'DepthwiseConv2dNativeBackpropInput'
+      ? tf.engine().runKernel(c.kernel, {dy, filter: f}, {...common, inputShape: c.x} as never)
+      : tf.engine().runKernel(c.kernel, {x, dy}, {...common, filterShape: c.filter} as never);
+    (out as tf.Tensor).dataSync();
+  });
+  // 2 flops per multiply-add: every output pixel meets every tap once per (in, out) channel pair.
+  const macs = info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth *
+    (depthwise ? info.outChannels : info.inChannels * info.outChannels);
+  return {run, flops: 2 * macs, dispose: () => tf.dispose([x, f, dy])};
+}
+
+/**
+ * Median ms of `make().run` on `backend`. A first single call decides: cpu kernels can
+ * take tens of seconds per call, so a slow call (> 1 s) is reported as it is, unrepeated.
+ */
+async function time(backend: string, make: () => {run: () => void; dispose: () => void}, quick: boolean): Promise<Timing> {
+  await tf.setBackend(backend);
+  const c = make();
+  try {
+    const once = await timeit(c.run, {warmup: 0, runs: 1});
+    if (once.median > 1000) return once;
+    return await timeit(c.run, {warmup: quick ? 1 : 2, runs: quick ? 3 : 10});
+  } finally {
+    c.dispose();
+  }
+}
+
+async function kernelRows(quick: boolean): Promise<SuiteResult> {
+  const rows: (string | number)[][] = [];
+  for (const c of KERNEL_CASES) {
+    progress(`${c.kernel} x[${c.x}] f[${c.filter}] s${c.stride}`);
+    const flops = kernelClosure(c);
+    flops.dispose();
+    const tw = await time('wasm', () => kernelClosure(c), quick);
+    const tc = await time('cpu', () => kernelClosure(c), true);
+    rows.push([c.kernel, `[${c.x}]`, `[${c.filter}]`, `${c.stride} ${c.pad}`, tw.median.toFixed(2), tc.median.toFixed(1),
+      `${(tc.median / tw.median).toFixed(1)}×`, (flops.flops / (tw.median * 1e6)).toFixed(2)]);
+  }
+  return {
+    title: 'Conv backprop kernels added to wasm vs the cpu kernel of the same name, median ms',
+    headers: ['kernel', 'x', 'filter', 'stride pad', 'wasm ms', 'cpu ms', 'cpu/wasm', 'wasm GFLOP/s'],
+    rows,
+    notes: ['cpu timings over 1 s are single calls. GFLOP/s counts 2 flops per multiply-add of the convolution.'],
+  };
+}
+
+/**
+ * Median ms of one training step (trainOnBatch, SGD) of `build()` on `backend`. The cpu step
+ * of PaCC-Net-XS takes minutes, so there a single step is timed (after no warm-up: its
+ * one-off costs are negligible next to the step); wasm gets one warm-up step and several runs.
+ */
+async function trainStep(backend: string, build: () => tf.LayersModel, inputShape: Shape4, classes: number, quick: boolean) {
+  await tf.setBackend(backend);
+  const model = build();
+  model.compile({optimizer: tf.train.sgd(1e-3), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.softmaxCrossEntropy(yt, yp)});
+  const xs = tf.randomNormal(inputShape);
+  const ys = tf.oneHot(tf.tensor1d(Array.from({length: inputShape[0]}, (_, i) => i % classes), 'int32'), classes);
+  const step = async () => { await model.trainOnBatch(xs, ys); };
+  try {
+    return backend === 'cpu' ? await timeit(step, {warmup: 0, runs: 1}) : await timeit(step, {warmup: 1, runs: quick ? 2 : 5});
+  } finally {
+    tf.dispose([xs, ys]);
+    model.dispose();
+  }
+}
+
+async function modelRows(quick: boolean): Promise<SuiteResult> {
+  const rows: (string | number)[][] = [];
+  const classes = 10, shape: Shape4 = [8, 64, 64, 3];
+  const build = () => pacc.models.paccNet({variant: 'xs', inputShape: [64, 64, 3], numClasses: classes});
+  progress('PaCC-Net-XS training step on wasm');
+  const tw = await trainStep('wasm', build, shape, classes, quick);
+  progress('PaCC-Net-XS training step on cpu (takes minutes)');
+  const tc = await trainStep('cpu', build, shape, classes, quick);
+  rows.push(['PaCC-Net-XS', `[${shape}]`, `${tw.median.toFixed(0)} (${tw.runs} runs)`, `${tc.median.toFixed(0)} (${tc.runs} run)`,
+    `${(tc.median / tw.median).toFixed(1)}×`]);
+  return {
+    title: 'One training step of PaCC-Net-XS (trainOnBatch, SGD, batch 8, 64×64) on wasm vs cpu, median ms',
+    headers: ['model', 'input', 'wasm ms', 'cpu ms', 'cpu/wasm'],
+    rows,
+    notes: ['Target: cpu/wasm >= 10×. On wasm the step runs tfjs-wasm kernels, the conv backprop kernels of this suite and our PaCC kernels.'],
+  };
+}
+
+export const wasmTrainingSuite: Suite = async ({quick}) => {
+  if (!(await tf.setBackend('wasm').catch(() => false))) {
+    return [{title: 'Training on wasm', headers: ['note'], rows: [['backend wasm unavailable here']]}];
+  }
+  return [await kernelRows(quick), await modelRows(quick)];
+};
