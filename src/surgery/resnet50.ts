@@ -27,7 +27,8 @@ function naming(layers: FoundLayer[]): ((s: number, b: number) => string) | null
 export const resnet50Recipe: Recipe = {
   family: 'resnet50',
   signature: 'ResNet50: 3×3 convs conv2_block1_2_conv … conv5_block3_2_conv (Keras ≥ 2.3) or res2a_branch2b … res5c_branch2b (Keras 2.2), blocks [3,4,6,3]',
-  detect: (layers) => naming(layers) != null,
+  // ResNet50V2 shares the modern names but is pre-activation with strided 3×3 convs: not this recipe.
+  detect: (layers) => naming(layers) != null && !layers.some((l) => l.name.endsWith('_preact_bn')),
   candidates(layers) {
     const f = naming(layers)!;
     const names = byName(layers);
@@ -48,6 +49,12 @@ export const resnet50Recipe: Recipe = {
   replace(target, c, opts) {
     if (target.className !== 'Conv2D') {
       throw new Error(`replaceBlocks(resnet50): layer '${target.path}' is a ${target.className}, expected the block's 3×3 Conv2D`);
+    }
+    const cfg = target.config;
+    const strides = (cfg['strides'] as number[] | undefined) ?? [1, 1];
+    const kernel = cfg['kernelSize'] as number[] | undefined;
+    if (strides.some((v) => v !== 1) || cfg['padding'] !== 'same' || !kernel || kernel.some((k) => k !== 3)) {
+      throw new Error(`replaceBlocks(resnet50): '${target.path}' is not a stride-1 'same' 3×3 conv (strides ${JSON.stringify(strides)}, padding ${cfg['padding']}, kernel ${JSON.stringify(kernel)}); a ParC block keeps the feature size`);
     }
     const cin = inputChannels(target);
     const filters = target.config['filters'] as number;

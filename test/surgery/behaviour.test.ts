@@ -145,6 +145,11 @@ describe('replaceBlocks edge cases', () => {
     expect(() => pacc.replaceBlocks(m, {family: 'resnet50'})).toThrow(/not a resnet50 model/);
     expect(() => pacc.replaceBlocks({} as LayersModel)).toThrow(/must be a tf.LayersModel/);
     m.dispose();
+    // ResNet50V2 shares ResNet50's conv names but has pre-activation blocks and strided 3×3 convs.
+    const v1 = pacc.zoo.resNet50({inputShape: [32, 32, 3], includeTop: false});
+    const v2ish = tfModel({inputs: v1.inputs, outputs: layers.batchNormalization({name: 'conv2_block1_preact_bn'}).apply(v1.outputs[0]) as SymbolicTensor});
+    expect(() => pacc.replaceBlocks(v2ish)).toThrow(/is not a supported family/);
+    v2ish.dispose();
   });
 
   it('a custom head on a ResNet50 backbone (torchvision layout): kept, and the exact ParC-ResNet50 dense blocks', () => {
