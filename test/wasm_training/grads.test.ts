@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {beforeAll, describe, expect, it} from 'vitest';
-import '../../src/index';
+import {useFastWasmConv2DBackpropInput} from '../../src/index';
 import {expectClose, rng} from '../util/compare';
 
 const RTOL = 1e-4;
@@ -53,12 +53,10 @@ function gradsOf(c: Case, data: Float32Array[]) {
   });
 }
 
-describe('gradients of convolutions on wasm', () => {
-  beforeAll(async () => {
-    expect(await tf.setBackend('wasm')).toBe(true);
-  });
-
+/** Runs every case on wasm against cpu; `fastInput` swaps in the opt-in SIMD Conv2DBackpropInput. */
+function gradCases(fastInput: boolean) {
   CASES.forEach((c, i) => {
+    if (fastInput && !['conv2d', 'fusedConv2d', 'separable'].includes(c.op)) return;
     it(c.name, async () => {
       const r = rng(500 + i);
       const size = (s: number[]) => s.reduce((a, b) => a * b);
@@ -76,6 +74,14 @@ describe('gradients of convolutions on wasm', () => {
       for (const g of got) expect(g.some((v) => v !== 0)).toBe(true);
     });
   });
+}
+
+describe('gradients of convolutions on wasm', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+  });
+
+  gradCases(false);
 
   it('says which combination is unsupported (dilation > 1 is refused by tfjs-core itself)', async () => {
     await tf.setBackend('wasm');
@@ -84,4 +90,14 @@ describe('gradients of convolutions on wasm', () => {
         .toThrow(/dilation/);
     tf.dispose([x, f]);
   });
+});
+
+describe('gradients of convolutions on wasm with the opt-in SIMD Conv2DBackpropInput', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    expect(useFastWasmConv2DBackpropInput()).toBe(true);
+    return () => { useFastWasmConv2DBackpropInput(false); };
+  });
+
+  gradCases(true);
 });

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {beforeAll, describe, expect, it} from 'vitest';
-import {registerKernels} from '../../src/index';
+import {registerKernels, useFastWasmConv2DBackpropInput} from '../../src/index';
 import {expectClose, rng} from '../util/compare';
 
 const RTOL = 1e-4;
@@ -129,5 +129,44 @@ describe('conv backprop kernels on wasm vs cpu', () => {
     expect(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', {x: x2, dy: dy2},
         {strides: 1, pad: 'valid', dilations: 2, filterShape: [3, 3, 2, 1]} as never)).toThrow(/dilation 1.*\[2, 2\]/);
     tf.dispose([x, dy, x2, dy2]);
+  });
+});
+
+describe('opt-in SIMD Conv2DBackpropInput on wasm vs cpu', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    expect(useFastWasmConv2DBackpropInput()).toBe(true);
+    return () => { expect(useFastWasmConv2DBackpropInput(false)).toBe(false); };
+  });
+
+  for (let seed = 1; seed <= CASES; seed++) {
+    it(`Conv2DBackpropInput seed ${seed}`, async () => {
+      const g = randomGeometry(seed, false), r = rng(3000 + seed);
+      const dyShape = outSize(g, false);
+      const attrs = {strides: g.stride, pad: g.pad, dataFormat: 'NHWC', inputShape: [g.n, g.h, g.w, g.c]};
+      const filter: [Float32Array, number[]] = [r.normal(g.kh * g.kw * g.c * g.out), [g.kh, g.kw, g.c, g.out]];
+      const dy: [Float32Array, number[]] = [r.normal(dyShape.reduce((a, b) => a * b)), dyShape];
+      await compare('Conv2DBackpropInput', {dy, filter}, attrs, describeGeometry(g));
+    });
+  }
+
+  it('is switched on and off idempotently, restoring tfjs-wasm\'s kernel', () => {
+    const ours = tf.getKernel('Conv2DBackpropInput', 'wasm');
+    expect(useFastWasmConv2DBackpropInput()).toBe(true);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(ours);
+    expect(useFastWasmConv2DBackpropInput(false)).toBe(false);
+    const theirs = tf.getKernel('Conv2DBackpropInput', 'wasm');
+    expect(theirs).toBeDefined();
+    expect(theirs).not.toBe(ours);
+    expect(useFastWasmConv2DBackpropInput(false)).toBe(false);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(theirs);
+    // tfjs's kernel still runs after the round trip.
+    const dy = tf.ones([1, 3, 3, 2]), f = tf.ones([2, 2, 1, 2]);
+    const dx = tf.engine().runKernel('Conv2DBackpropInput', {dy, filter: f},
+        {strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 3, 3, 1]} as never) as tf.Tensor;
+    expect(dx.shape).toEqual([1, 3, 3, 1]);
+    expect(dx.dataSync()[0]).toBe(2);
+    tf.dispose([dy, f, dx]);
+    expect(useFastWasmConv2DBackpropInput()).toBe(true);
   });
 });

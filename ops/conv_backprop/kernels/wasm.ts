@@ -1,6 +1,6 @@
 // wasm kernels for the conv backprops tfjs-backend-wasm 4.22 lacks, run by our SIMD module on the backend's heap.
 import {
-  backend_util, Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, DepthwiseConv2dNativeBackpropFilter,
+  backend_util, Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropFilterAttrs, DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropInputAttrs,
   KernelConfig, KernelFunc, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
@@ -15,6 +15,8 @@ type Shape4 = [number, number, number, number];
  */
 type ConvBackpropFn = (in0: number, in1: number, out: number, ...geometry: number[]) => void;
 interface ConvBackpropExports {
+  conv2dBackpropInput: ConvBackpropFn;
+  transposeFilterIO(f: number, ft: number, taps: number, ci: number, co: number): void;
   conv2dBackpropFilter: ConvBackpropFn;
   depthwiseBackpropInput: ConvBackpropFn;
   depthwiseBackpropFilter: ConvBackpropFn;
@@ -42,22 +44,23 @@ function checkSupported(kernel: string, info: backend_util.Conv2DInfo, tensors: 
 }
 
 /**
- * Runs one export into a new output of `outShape`. `channels` is in-channels and
- * out-channels for conv2d, in-channels and the channel multiplier for depthwise.
+ * Runs one export into a new output of `outShape`. `in1` is a tensor or a heap offset
+ * (scratch). `channels` is in-channels and out-channels for conv2d, in-channels and the
+ * channel multiplier for depthwise.
  */
 function run(
-    fn: keyof ConvBackpropExports, backend: object, in0: TensorInfo, in1: TensorInfo, outShape: number[],
-    info: backend_util.Conv2DInfo, channels: [number, number]): TensorInfo {
+    fn: Exclude<keyof ConvBackpropExports, 'transposeFilterIO'>, backend: object, in0: TensorInfo, in1: TensorInfo | number,
+    outShape: number[], info: backend_util.Conv2DInfo, channels: [number, number]): TensorInfo {
   const mod = getPaccWasm(backend);
   const out = mod.makeOutput(outShape);
   const size = util.sizeFromShape(outShape);
-  if (util.sizeFromShape(in0.shape) === 0 || util.sizeFromShape(in1.shape) === 0) {
+  if (util.sizeFromShape(in0.shape) === 0 || (typeof in1 !== 'number' && util.sizeFromShape(in1.shape) === 0)) {
     // Empty batch or spatial extent: the gradient is all zeros (and the loops would divide by a zero width).
     if (size > 0) mod.f32(mod.offset(out), size).fill(0);
     return out;
   }
   (mod.exports as unknown as ConvBackpropExports)[fn](
-      mod.offset(in0), mod.offset(in1), mod.offset(out),
+      mod.offset(in0), typeof in1 === 'number' ? in1 : mod.offset(in1), mod.offset(out),
       info.batchSize, info.inHeight, info.inWidth, channels[0], info.outHeight, info.outWidth, channels[1],
       info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
   return out;
@@ -89,6 +92,29 @@ const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({inputs, backend, attrs
   return run('depthwiseBackpropFilter', backend, x, dy, info.filterShape, info,
       [info.inChannels, info.outChannels / info.inChannels]);
 };
+
+/**
+ * Conv2DBackpropInput for NHWC float32 (tfjs-wasm has one, a scalar loop; this one is only
+ * registered on request, see ../override.ts). Returns null for what it does not handle
+ * (NCHW, other dtypes) so the caller can hand those to the kernel it replaced.
+ */
+export function conv2DBackpropInputSimd(
+    dy: TensorInfo, filter: TensorInfo, attrs: Conv2DBackpropInputAttrs, backend: object): TensorInfo | null {
+  const {strides, pad, dataFormat, dimRoundingMode, inputShape} = attrs;
+  const info = backend_util.computeConv2DInfo(
+      inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
+  if (info.dataFormat !== 'channelsLast' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  const mod = getPaccWasm(backend);
+  const exports = mod.exports as unknown as ConvBackpropExports;
+  // The filter transposed to [kh, kw, co, ci] in tfjs's heap, so in-channels are contiguous.
+  const ft = mod.malloc(util.sizeFromShape(filter.shape) * 4);
+  try {
+    exports.transposeFilterIO(mod.offset(filter), ft, info.filterHeight * info.filterWidth, info.inChannels, info.outChannels);
+    return run('conv2dBackpropInput', backend, dy, ft, info.inShape, info, [info.inChannels, info.outChannels]);
+  } finally {
+    mod.free(ft);
+  }
+}
 
 /** Registered (by ops/register.ts) only where the wasm backend has no kernel of that name. */
 export const wasmConvBackpropKernels: KernelConfig[] = [

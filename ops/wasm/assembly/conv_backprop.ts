@@ -357,3 +357,114 @@ export function depthwiseBackpropFilter(
     }
   }
 }
+
+// ---- Conv2DBackpropInput (opt-in replacement) ---------------------------------
+// tfjs-wasm has this kernel, but as a scalar loop; ops/conv_backprop/override.ts swaps it
+// for this one on request. dx[n, y*sh+a-pt, j*sw+b-pl, i] += Σ_o ft[a,b,o,i] · dy[n,y,j,o]:
+// per tap the GEMM dY · W_tapᵀ scattered into dx, in register blocks of 4 pixels × 8
+// in-channels over the out-channels, with the filter transposed to [kh,kw,co,ci] so the
+// in-channels are contiguous.
+
+/** ft[t,o,i] = f[t,i,o] for `taps` taps: the layout conv2dBackpropInput reads. */
+export function transposeFilterIO(f: usize, ft: usize, taps: i32, ci: i32, co: i32): void {
+  for (let t = 0; t < taps; t++) {
+    const src = f + byteOff(t * ci * co), dst = ft + byteOff(t * ci * co);
+    for (let i = 0; i < ci; i++) {
+      for (let o = 0; o < co; o++) store<f32>(dst + byteOff(o * ci + i), load<f32>(src + byteOff(i * co + o)));
+    }
+  }
+}
+
+/** 4 pixels (dy rows d0 + k*dyStep, dx rows x0 + k*dxStep) × in-channels c..c+7 of one tap `wt` [co,ci]. */
+function bpi4x8(d0: usize, dyStep: usize, x0: usize, dxStep: usize, wt: usize, ci: i32, co: i32, c: i32): void {
+  const cb = byteOff(c), wRow = byteOff(ci);
+  const x1 = x0 + dxStep, x2 = x1 + dxStep, x3 = x2 + dxStep;
+  const d1 = d0 + dyStep, d2 = d1 + dyStep, d3 = d2 + dyStep;
+  let a00 = v128.load(x0 + cb), a01 = v128.load(x0 + cb, 16), a10 = v128.load(x1 + cb), a11 = v128.load(x1 + cb, 16);
+  let a20 = v128.load(x2 + cb), a21 = v128.load(x2 + cb, 16), a30 = v128.load(x3 + cb), a31 = v128.load(x3 + cb, 16);
+  let wp = wt + cb;
+  for (let o = 0; o < co; o++) {
+    const ob = byteOff(o);
+    const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+    let s = v128.load32_splat(d0 + ob);
+    a00 = fma(a00, s, w0); a01 = fma(a01, s, w1);
+    s = v128.load32_splat(d1 + ob);
+    a10 = fma(a10, s, w0); a11 = fma(a11, s, w1);
+    s = v128.load32_splat(d2 + ob);
+    a20 = fma(a20, s, w0); a21 = fma(a21, s, w1);
+    s = v128.load32_splat(d3 + ob);
+    a30 = fma(a30, s, w0); a31 = fma(a31, s, w1);
+    wp += wRow;
+  }
+  v128.store(x0 + cb, a00); v128.store(x0 + cb, a01, 16); v128.store(x1 + cb, a10); v128.store(x1 + cb, a11, 16);
+  v128.store(x2 + cb, a20); v128.store(x2 + cb, a21, 16); v128.store(x3 + cb, a30); v128.store(x3 + cb, a31, 16);
+}
+
+/** One pixel × in-channels [c, c + 4·vecs), vecs 1 or 2. */
+function bpi1(d0: usize, x0: usize, wt: usize, ci: i32, co: i32, c: i32, vecs: i32): void {
+  const cb = byteOff(c), wRow = byteOff(ci);
+  let a0 = v128.load(x0 + cb), a1 = vecs > 1 ? v128.load(x0 + cb, 16) : f32x4.splat(0);
+  let wp = wt + cb;
+  for (let o = 0; o < co; o++) {
+    const s = v128.load32_splat(d0 + byteOff(o));
+    a0 = fma(a0, s, v128.load(wp));
+    if (vecs > 1) a1 = fma(a1, s, v128.load(wp, 16));
+    wp += wRow;
+  }
+  v128.store(x0 + cb, a0);
+  if (vecs > 1) v128.store(x0 + cb, a1, 16);
+}
+
+/** One pixel × the scalar in-channels [c0, ci). */
+function bpiScalar(d0: usize, x0: usize, wt: usize, ci: i32, co: i32, c0: i32): void {
+  for (let c = c0; c < ci; c++) {
+    let acc = load<f32>(x0 + byteOff(c));
+    for (let o = 0; o < co; o++) acc += load<f32>(d0 + byteOff(o)) * load<f32>(wt + byteOff(o * ci + c));
+    store<f32>(x0 + byteOff(c), acc);
+  }
+}
+
+/**
+ * Conv2DBackpropInput, NHWC, dilation 1, any stride and padding. dy [n,oh,ow,co],
+ * ft [kh,kw,co,ci] (transposeFilterIO of the filter) -> dx [n,h,w,ci] (overwritten).
+ */
+export function conv2dBackpropInput(
+    dy: usize, ft: usize, dx: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
+    kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32): void {
+  memory.fill(dx, 0, byteOff(n * h * w * ci));
+  const ci8 = ci & ~7, ci4 = ci & ~3;
+  const dxStep = byteOff(sw * ci), dyStep = byteOff(co);
+  for (let bn = 0; bn < n; bn++) {
+    for (let y = 0; y < oh; y++) {
+      const dyRow = dy + byteOff((bn * oh + y) * ow * co);
+      for (let a = 0; a < kh; a++) {
+        const ih = y * sh + a - pt;
+        if (<u32>ih >= <u32>h) continue;
+        const dxRow = dx + byteOff((bn * h + ih) * w * ci);
+        for (let b = 0; b < kw; b++) {
+          const jLo = lowOut(pl, b, sw), jHi = highOut(w, pl, b, sw, ow);
+          if (jLo >= jHi) continue;
+          const wt = ft + byteOff((a * kw + b) * co * ci);
+          let j = jLo;
+          for (; j + 4 <= jHi; j += 4) {
+            const d0 = dyRow + byteOff(j * co), x0 = dxRow + byteOff((j * sw + b - pl) * ci);
+            for (let c = 0; c < ci8; c += 8) bpi4x8(d0, dyStep, x0, dxStep, wt, ci, co, c);
+            if (ci4 > ci8 || ci > ci4) {
+              for (let k = 0; k < 4; k++) {
+                const dk = d0 + <usize>k * dyStep, xk = x0 + <usize>k * dxStep;
+                if (ci4 > ci8) bpi1(dk, xk, wt, ci, co, ci8, 1);
+                if (ci > ci4) bpiScalar(dk, xk, wt, ci, co, ci4);
+              }
+            }
+          }
+          for (; j < jHi; j++) {
+            const d0 = dyRow + byteOff(j * co), x0 = dxRow + byteOff((j * sw + b - pl) * ci);
+            for (let c = 0; c < ci8; c += 8) bpi1(d0, x0, wt, ci, co, c, 2);
+            if (ci4 > ci8) bpi1(d0, x0, wt, ci, co, ci8, 1);
+            if (ci > ci4) bpiScalar(d0, x0, wt, ci, co, ci4);
+          }
+        }
+      }
+    }
+  }
+}
