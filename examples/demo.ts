@@ -13,9 +13,9 @@ import {seedEverything} from './shared/seed';
 import {evaluate, EpochStats, train, TrainConfig} from './shared/trainer';
 
 const SPEC = {
-  epochs: {type: 'number', default: 4, help: 'training epochs per network'},
-  'train-images': {type: 'number', default: 6000, help: 'training images used (the bundled subset has 6000)'},
-  'test-images': {type: 'number', default: 2000, help: 'test images used (the bundled subset has 2000)'},
+  epochs: {type: 'number', default: 2, help: 'training epochs per network'},
+  'train-images': {type: 'number', default: 3000, help: 'training images used (the bundled subset has 6000)'},
+  'test-images': {type: 'number', default: 1000, help: 'test images used (the bundled subset has 2000)'},
   batch: {type: 'number', default: 32, help: 'batch size'},
   lr: {type: 'number', default: 0.004, help: 'peak learning rate (AdamW, cosine schedule)'},
   backend: {type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend'},

@@ -29,10 +29,14 @@ describe('training loop', () => {
     const data = fashionMnist(BUNDLED_FASHION_MNIST, 'train', 1, 32);
     const model = pacc.models.paccNet({config: DEMO_CONFIG, numClasses: 10, inputShape: [32, 32, 1]});
     const before = tf.memory().numTensors;
-    const {history} = await train(model, data, data, {
-      epochs: 4, batchSize: 32, lr: 0.01, weightDecay: 0, warmupEpochs: 0, labelSmoothing: 0, emaDecay: 0, numClasses: 10, size: 32,
-    });
+    const perEpoch: number[] = [];
+    const {history, optimizer} = await train(model, data, data, {
+      epochs: 4, batchSize: 32, lr: 0.01, weightDecay: 0.025, warmupEpochs: 0, labelSmoothing: 0.1, emaDecay: 0, numClasses: 10, size: 32,
+    }, {onEpoch: () => { perEpoch.push(tf.memory().numTensors); }});
     expect(history[3].loss).toBeLessThan(history[0].loss);
+    // Optimizer slots appear in the first step; after that every step is leak-free.
+    expect(new Set(perEpoch).size, `tensors per epoch ${perEpoch}`).toBe(1);
+    optimizer.dispose();
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
