@@ -3,13 +3,15 @@ import {getGradient, getKernel, GradConfig, KernelConfig, registerGradient, regi
 import {wasmConvBackpropKernels} from './conv_backprop/kernels/wasm';
 import {positionAwareCircularConvGradConfig} from './pacc/grad';
 import {cpuKernels} from './pacc/kernels/cpu';
+import {stridedSliceGradConfig} from './strided_slice/grad';
 import {tensorflowKernels} from './pacc/kernels/tensorflow';
 import {webglKernels} from './pacc/kernels/webgl';
 import {wasmKernels} from './pacc/kernels/wasm';
 
 /** Kernel lists per backend; a backend's kernels need not be loaded to be registered. */
 const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels];
-const gradients: GradConfig[] = [positionAwareCircularConvGradConfig];
+/** Ours, plus tfjs-core gradients missing in 4.22 that our models need (registered only where absent). */
+const gradients: GradConfig[] = [positionAwareCircularConvGradConfig, stridedSliceGradConfig];
 
 /**
  * Registers every kernel and gradient that is not yet registered. Safe to call

@@ -91,7 +91,13 @@ const ALL_MODELS: [string, () => tf.LayersModel, number][] = [
   ['zoo ResNet50', () => pacc.zoo.resNet50({inputShape: [32, 32, 3], numClasses: 10}), 32],
   ['zoo MobileNetV2', () => pacc.zoo.mobileNetV2({inputShape: [64, 64, 3], numClasses: 10}), 64],
   ['zoo ConvNeXt', () => pacc.zoo.convNeXt({inputShape: [32, 32, 3], numClasses: 10}), 32],
+  ['PaCC-Net-H', () => pacc.models.paccNet({variant: 'h', inputShape: [64, 64, 3], numClasses: 10}), 64],
+  ['MobileViT-S', () => pacc.models.mobileViT({variant: 's', inputShape: [64, 64, 3], numClasses: 10}), 64],
+  ['zoo EdgeViT-XXS', () => pacc.zoo.edgeViT({variant: 'xxs', inputShape: [64, 64, 3], numClasses: 10}), 64],
   ['replaceBlocks(MobileNetV2)', () => pacc.replaceBlocks(pacc.zoo.mobileNetV2({inputShape: [64, 64, 3], numClasses: 10})), 64],
+  ['replaceBlocks(ResNet50)', () => pacc.replaceBlocks(pacc.zoo.resNet50({inputShape: [32, 32, 3], numClasses: 10})), 32],
+  ['replaceBlocks(ConvNeXt-XT)', () => pacc.replaceBlocks(pacc.zoo.convNeXt({variant: 'xt', inputShape: [32, 32, 3], numClasses: 10})), 32],
+  ['replaceBlocks(EdgeViT-XXS)', () => pacc.replaceBlocks(pacc.zoo.edgeViT({variant: 'xxs', inputShape: [64, 64, 3], numClasses: 10})), 64],
 ];
 
 describe('every model trains on wasm alone (no missing kernel, finite loss, no leaks)', () => {
