@@ -28,6 +28,12 @@ async function main() {
   };
   if (args.includes('--help')) {
     console.log(`usage: npm run bench -- [--only ${Object.keys(SUITES).join(',')}] [--quick] [--json out.json]`);
+    console.log('       npm run bench -- --browser [--quick] [--backends webgl,wasm] [--unpacked] [--json out.json]   (op benchmark in headless Chromium)');
+    return;
+  }
+  if (args.includes('--browser')) {
+    const {runBrowserBench} = await import('./browser/run');
+    await runBrowserBench(args);
     return;
   }
   const only = flag('--only')?.split(',');
