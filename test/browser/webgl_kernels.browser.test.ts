@@ -78,7 +78,7 @@ describe.each(['packed', 'unpacked'] as const)('native webgl kernels, %s program
     }
   });
 
-  it('packed inputs (unpacked once, with their real shape)', () => {
+  it('packed inputs from other ops (even and odd W)', () => {
     const packed = (t: tf.Tensor4D) => {
       const p = tf.add(t, tf.scalar(0)) as tf.Tensor4D;
       expect(webgl().texData.get(p.dataId).isPacked, 'the test input should be a packed texture').toBe(true);
@@ -86,6 +86,17 @@ describe.each(['packed', 'unpacked'] as const)('native webgl kernels, %s program
     };
     expectMatchesReference([2, 7, 6, 5], 'h', 21, packed);
     expectMatchesReference([2, 7, 6, 5], 'w', 22, packed);
+    // Odd W: the packed NHWC layout differs from the [rows, C] view, so tfjs re-lays it out.
+    expectMatchesReference([2, 5, 7, 6], 'h', 23, packed);
+    expectMatchesReference([2, 5, 7, 6], 'w', 24, packed);
+  });
+
+  it('more rows than the maximum texture side (tfjs picks a squarish texture)', () => {
+    const max = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+    // Packed textures hold two rows per texel, so go past twice the limit.
+    const side = Math.ceil(Math.sqrt(2 * max + 2));
+    expectMatchesReference([1, side, side, 2], 'h', 61);
+    expectMatchesReference([1, side, side, 3], 'w', 62);
   });
 
   it('sliced inputs (texture shared with a flat offset)', () => {
