@@ -2,13 +2,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {torchToTfjs} from '../../src/models/paccnet_torch_keys';
 
 const {paccNet, paccNetTorchKeyMap, PACCNET_CONFIGS, preprocessImage} = pacc.models;
 const size = (s: (number | null)[]) => s.reduce<number>((a, d) => a * (d ?? 0), 1);
-const KEYS_FILE = '/work/shared/spec/edgeformer_s_state_dict_keys.txt';
+const KEYS_FILE = fileURLToPath(new URL('../fixtures/edgeformer_s_state_dict_keys.txt', import.meta.url));
 
 /** The tfjs shape a transform produces from a PyTorch shape (tiny data, no big allocations). */
 function tfjsShape(shape: number[], transform: Parameters<typeof torchToTfjs>[2]): number[] {
