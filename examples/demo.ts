@@ -60,10 +60,11 @@ runMain(async () => {
   }
   const rows = results.map((r) => `| ${r.name.padEnd(22)} | ${r.params.toLocaleString('en').padStart(10)} | ${(100 * r.testAcc).toFixed(2).padStart(8)}% | ${r.msPerImage.toFixed(3).padStart(10)} | ${r.trainSeconds.toFixed(1).padStart(9)} |`);
   console.log(`\n| network                |     params | test acc  | ms / image | train (s) |\n|------------------------|-----------:|----------:|-----------:|----------:|\n${rows.join('\n')}`);
-  const curve = (pick: (h: EpochStats) => number) => results.map((r) => ({name: r.name, points: r.history.map((h) => [h.epoch, pick(h)] as [number, number])}));
+  const lossCurves = results.map((r) => ({name: r.name, points: r.history.flatMap((h) => h.lossCurve)}));
+  const accCurves = results.map((r) => ({name: r.name, points: r.history.map((h) => [h.epoch, h.testAcc] as [number, number])}));
   writeFileSync(`${out}/curves.svg`, svgDocument([
-    lineChart('training loss', 'epoch', 'loss', curve((h) => h.loss)),
-    lineChart('test accuracy', 'epoch', 'accuracy', curve((h) => h.testAcc)),
+    lineChart('training loss (per ~1/10 epoch)', 'epoch', 'loss', lossCurves),
+    lineChart('test accuracy (end of epoch)', 'epoch', 'accuracy', accCurves),
   ]));
   writeFileSync(`${out}/results.json`, JSON.stringify({backend: tf.getBackend(), seed: args.seed, config: cfg, results}, null, 1));
   console.log(`\nwrote ${out}/curves.svg, ${out}/results.json and the trained models (${out}/paccnet, ${out}/depthwise)`);

@@ -6,7 +6,8 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({'&': '&amp;', '<': '&lt
 
 /** One chart: x/y axes with 5 ticks each, a line per series, legend. */
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], w = 480, h = 300): string {
-  const pad = {l: 56, r: 16, t: 28, b: 40};
+  // The legend sits in its own band under the title, so it never covers a line.
+  const pad = {l: 56, r: 16, t: 32 + 16 * series.length, b: 40};
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
@@ -24,7 +25,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     `<text x="${w / 2}" y="${h - 6}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`,
     `<text x="12" y="${h / 2}" text-anchor="middle" font-size="11" transform="rotate(-90 12 ${h / 2})">${esc(yLabel)}</text>`,
     ...series.map((s, i) => `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2" points="${s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`),
-    ...series.map((s, i) => `<rect x="${w - pad.r - 150}" y="${pad.t + 4 + 16 * i}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${w - pad.r - 135}" y="${pad.t + 13 + 16 * i}" font-size="11">${esc(s.name)}</text>`),
+    ...series.map((s, i) => `<rect x="${pad.l + 8}" y="${24 + 16 * i}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${pad.l + 23}" y="${33 + 16 * i}" font-size="11">${esc(s.name)}</text>`),
   ];
   return `<g>${parts.join('')}</g>`;
 }

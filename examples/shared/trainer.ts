@@ -16,7 +16,11 @@ export interface TrainConfig {
   maxBatches?: number;
 }
 
-export interface EpochStats { epoch: number; loss: number; trainAcc: number; testAcc: number; seconds: number; imagesPerSec: number; }
+export interface EpochStats {
+  epoch: number; loss: number; trainAcc: number; testAcc: number; seconds: number; imagesPerSec: number;
+  /** [fractional epoch, mean loss of the last ~1/10 epoch] for training curves. */
+  lossCurve: [number, number][];
+}
 
 /** Float32 batch [B, size, size, C] in [0,1] and int labels, images centred in the padded square. */
 export function makeBatch(ds: Dataset, idx: ArrayLike<number>, size: number): {x: tf.Tensor4D; y: tf.Tensor1D} {
@@ -106,7 +110,9 @@ export async function train(
     const order = permutation(trainSet.count);
     const bar = new ProgressBar(`${opts.title ?? 'train'} epoch ${epoch + 1}/${cfg.epochs}`, batches);
     const t0 = performance.now();
-    let lossSum = 0, correct = 0, seen = 0;
+    let lossSum = 0, correct = 0, seen = 0, chunkSum = 0, chunkN = 0;
+    const lossCurve: [number, number][] = [];
+    const chunk = Math.max(1, Math.round(batches / 10));
     for (let b = 0; b < batches; b++) {
       const step = epoch * batches + b;
       const lr = cosineLr(cfg.lr, step, warmup, totalSteps);
@@ -130,6 +136,12 @@ export async function train(
       });
       ema?.update();
       lossSum += loss * idx.length;
+      chunkSum += loss;
+      chunkN++;
+      if (chunkN === chunk || b === batches - 1) {
+        lossCurve.push([epoch + (b + 1) / batches, chunkSum / chunkN]);
+        chunkSum = chunkN = 0;
+      }
       correct += hits;
       seen += idx.length;
       const secs = (performance.now() - t0) / 1000;
@@ -138,7 +150,7 @@ export async function train(
     const seconds = (performance.now() - t0) / 1000;
     const evalModel = () => evaluate(model, testSet, cfg.size, 100, cfg.maxBatches ? 2 : 0).acc;
     const testAcc = ema ? await ema.withEma(evalModel) : evalModel();
-    const stats = {epoch: epoch + 1, loss: lossSum / seen, trainAcc: correct / seen, testAcc, seconds, imagesPerSec: seen / seconds};
+    const stats: EpochStats = {epoch: epoch + 1, loss: lossSum / seen, trainAcc: correct / seen, testAcc, seconds, imagesPerSec: seen / seconds, lossCurve};
     history.push(stats);
     process.stderr.write(`  epoch ${epoch + 1}: loss ${stats.loss.toFixed(4)}  train acc ${stats.trainAcc.toFixed(4)}  test acc ${testAcc.toFixed(4)}${ema ? ' (EMA weights)' : ''}\n`);
     await opts.onEpoch?.(stats, ema);

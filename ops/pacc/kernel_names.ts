@@ -33,3 +33,12 @@ export interface PositionAwareCircularConvBackpropFilterAttrs extends NamedAttrM
   direction: PaccDirection;
   hasPositionEmbedding: boolean;
 }
+
+/**
+ * Every kernel's view of NHWC as [outer, L, inner, C], so one loop serves both
+ * directions: 'h' is [N, H, W, C], 'w' is [N·H, W, 1, C]. The conv runs along axis 1.
+ */
+export function paccLayout(shape: number[], direction: PaccDirection) {
+  const [N, H, W, C] = shape;
+  return direction === 'h' ? {outer: N, L: H, inner: W, C} : {outer: N * H, L: W, inner: 1, C};
+}

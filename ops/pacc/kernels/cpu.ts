@@ -2,19 +2,10 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {
-  PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
   PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
-
-/**
- * Both directions as one layout [outer, L, inner, C]: for 'h' outer = N, inner = W;
- * for 'w' outer = N*H, inner = 1. The conv then always runs along axis 1.
- */
-function layout(shape: number[], direction: PaccDirection) {
-  const [N, H, W, C] = shape;
-  return direction === 'h' ? {outer: N, L: H, inner: W, C} : {outer: N * H, L: W, inner: 1, C};
-}
 
 const values = (backend: MathBackendCPU, t: TensorInfo) => backend.data.get(t.dataId).values as Float32Array;
 
@@ -25,7 +16,7 @@ const values = (backend: MathBackendCPU, t: TensorInfo) => backend.data.get(t.da
 function circularCorrelate(
     src: Float32Array, w: Float32Array, shape: number[], direction: PaccDirection, sign: 1 | -1,
     init: Float32Array | null): Float32Array {
-  const {outer, L, inner, C} = layout(shape, direction);
+  const {outer, L, inner, C} = paccLayout(shape, direction);
   const rowLen = inner * C;
   const out = new Float32Array(src.length);
   // Source row of tap k for output row i, wrapping around.
@@ -64,7 +55,7 @@ const forward: KernelFunc = ({inputs, backend, attrs}) => {
   const cpu = backend as MathBackendCPU;
   const {x, filter, bias, positionEmbedding} = inputs as Record<string, TensorInfo>;
   const {direction, hasBias, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvAttrs;
-  const {L, C} = layout(x.shape, direction);
+  const {L, C} = paccLayout(x.shape, direction);
   const w = values(cpu, filter);
   let init: Float32Array | null = null;
   if (hasBias || hasPositionEmbedding) {
@@ -97,7 +88,7 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   const cpu = backend as MathBackendCPU;
   const {x, dy, positionEmbedding} = inputs as Record<string, TensorInfo>;
   const {direction, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvBackpropFilterAttrs;
-  const {outer, L, inner, C} = layout(x.shape, direction);
+  const {outer, L, inner, C} = paccLayout(x.shape, direction);
   const xs = values(cpu, x), g = values(cpu, dy);
   const rowLen = inner * C;
   // Float64 accumulation: each tap sums N·H·W products.

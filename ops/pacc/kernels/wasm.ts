@@ -2,16 +2,10 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {getPaccWasm, PaccWasm} from '../../wasm/module';
 import {
-  PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
   PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
-
-/** The cpu kernels' layout [outer, L, inner, C]: the conv always runs along axis 1. */
-function layout(shape: number[], direction: PaccDirection) {
-  const [N, H, W, C] = shape;
-  return direction === 'h' ? {outer: N, L: H, inner: W, C} : {outer: N * H, L: W, inner: 1, C};
-}
 
 /**
  * Runs `fn` with `bytes` bytes of heap scratch (what it holds: see ops/wasm/assembly/pacc.ts),
@@ -31,7 +25,7 @@ const forward: KernelFunc = ({inputs, backend, attrs}) => {
   const m = getPaccWasm(backend);
   const {x, filter, bias, positionEmbedding} = inputs as Record<string, TensorInfo>;
   const {direction, hasBias, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvAttrs;
-  const {outer, L, inner, C} = layout(x.shape, direction);
+  const {outer, L, inner, C} = paccLayout(x.shape, direction);
   const out = m.makeOutput(x.shape);
   withScratch(m, m.exports.paccForwardScratch(L, C), (scratch) =>
     m.exports.paccForward(m.offset(x), m.offset(filter), hasBias ? m.offset(bias) : 0,
@@ -43,7 +37,7 @@ const backpropInput: KernelFunc = ({inputs, backend, attrs}) => {
   const m = getPaccWasm(backend);
   const {dy, filter} = inputs as Record<string, TensorInfo>;
   const {direction} = attrs as unknown as PositionAwareCircularConvBackpropInputAttrs;
-  const {outer, L, inner, C} = layout(dy.shape, direction);
+  const {outer, L, inner, C} = paccLayout(dy.shape, direction);
   const out = m.makeOutput(dy.shape);
   withScratch(m, m.exports.paccBackpropInputScratch(L, C), (scratch) =>
     m.exports.paccBackpropInput(m.offset(dy), m.offset(filter), m.offset(out), scratch, outer, L, inner, C));
@@ -54,7 +48,7 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   const m = getPaccWasm(backend);
   const {x, dy, positionEmbedding} = inputs as Record<string, TensorInfo>;
   const {direction, hasPositionEmbedding} = attrs as unknown as PositionAwareCircularConvBackpropFilterAttrs;
-  const {outer, L, inner, C} = layout(x.shape, direction);
+  const {outer, L, inner, C} = paccLayout(x.shape, direction);
   const out = m.makeOutput([L, C]);
   withScratch(m, 2 * L * C * 4, (scratch) =>
     m.exports.paccBackpropFilter(m.offset(x), m.offset(dy), hasPositionEmbedding ? m.offset(positionEmbedding) : 0,

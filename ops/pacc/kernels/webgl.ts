@@ -2,7 +2,7 @@
 import {env, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {
-  PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
   PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
@@ -21,10 +21,9 @@ env().registerFlag(PACC_WEBGL_PACKED, () => true);
 
 const usePacked = () => env().getBool(PACC_WEBGL_PACKED) && env().getNumber('WEBGL_VERSION') === 2;
 
-/** Both directions as [outer, L, inner, C]: 'h' is [N, H, W, C], 'w' is [N*H, W, 1, C]. */
+/** The shared layout plus the number of [C] rows it spans. */
 function layout(shape: number[], direction: PaccDirection) {
-  const [N, H, W, C] = shape;
-  const l = direction === 'h' ? {outer: N, L: H, inner: W, C} : {outer: N * H, L: W, inner: 1, C};
+  const l = paccLayout(shape, direction);
   return {...l, rows: l.outer * l.L * l.inner};
 }
 
