@@ -92,7 +92,7 @@ export async function expectSameTrajectory(
  */
 export async function weightGrads(
     backend: string, model: tf.LayersModel, xs: Float32Array, ys: Float32Array, batchShape: number[], classes: number,
-    logits: boolean): Promise<Float32Array[]> {
+    logits: boolean, training = true): Promise<Float32Array[]> {
   expect(await tf.setBackend(backend)).toBe(true);
   const values = model.getWeights().map((w) => ({values: w.dataSync().slice(), shape: w.shape}));
   const here = values.map((w) => tf.tensor(w.values, w.shape));
@@ -101,7 +101,7 @@ export async function weightGrads(
   return tf.tidy(() => {
     const x = tf.tensor(xs, batchShape), y = tf.tensor2d(ys, [batchShape[0], classes]);
     const loss = () => {
-      const out = model.apply(x, {training: true}) as tf.Tensor;
+      const out = model.apply(x, {training}) as tf.Tensor;
       return (logits ? tf.losses.softmaxCrossEntropy(y, out) : tf.metrics.categoricalCrossentropy(y, out).mean()) as tf.Scalar;
     };
     const vars = model.trainableWeights.map((w) => (w as unknown as {val: tf.Variable}).val);
@@ -119,4 +119,21 @@ export function gradError(a: Float32Array[], b: Float32Array[]): number {
     scale = Math.max(scale, Math.abs(v));
   }));
   return diff / Math.max(scale, 1e-12);
+}
+
+/** Runs `build` with Math.random replaced by a seeded generator, so tfjs initialisers draw the same weights every run. */
+export function seeded<T>(seed: number, build: () => T): T {
+  const original = Math.random;
+  let a = seed >>> 0;
+  Math.random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  try {
+    return build();
+  } finally {
+    Math.random = original;
+  }
 }
