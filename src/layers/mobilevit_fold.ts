@@ -1,8 +1,7 @@
 // MobileVitFold: patches [B, P, N, C] back to an NHWC feature map (cvnets MobileViTBlock.folding).
 import {reshape, serialization, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
-import {layers} from '@tensorflow/tfjs-layers';
 import {resizeBilinearTorch} from './mobilevit_resize';
-import {checkPatch, MobileVitPatchArgs, patchGrid} from './mobilevit_unfold';
+import {MobileVitPatchArgs, MobileVitPatchLayer, patchGrid} from './mobilevit_unfold';
 
 type Shape = Array<number | null>;
 
@@ -12,16 +11,11 @@ type Shape = Array<number | null>;
  * a non-square grid apart. If unfolding had to resize, the result is resized back to the
  * reference size (bilinear, align_corners = false), as the official code does.
  */
-export class MobileVitFold extends layers.Layer {
+export class MobileVitFold extends MobileVitPatchLayer {
   static className = 'MobileVitFold';
-  readonly patchH: number;
-  readonly patchW: number;
 
   constructor(args: MobileVitPatchArgs = {}) {
-    super(args);
-    this.patchH = args.patchH ?? 2;
-    this.patchW = args.patchW ?? 2;
-    checkPatch('MobileVitFold', this.patchH, this.patchW);
+    super('MobileVitFold', args);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -56,8 +50,5 @@ export class MobileVitFold extends layers.Layer {
     });
   }
 
-  override getConfig(): serialization.ConfigDict {
-    return {...super.getConfig(), patchH: this.patchH, patchW: this.patchW};
-  }
 }
 serialization.registerClass(MobileVitFold);

@@ -12,9 +12,22 @@ export interface MobileVitPatchArgs extends LayerArgs {
   patchW?: number;
 }
 
-export function checkPatch(who: string, patchH: number, patchW: number): void {
-  for (const [k, v] of [['patchH', patchH], ['patchW', patchW]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${who}: ${k} must be a positive integer, got ${v}`);
+/** What the unfold and fold layers share: the validated patch size and its config entries. */
+export abstract class MobileVitPatchLayer extends layers.Layer {
+  readonly patchH: number;
+  readonly patchW: number;
+
+  constructor(who: string, args: MobileVitPatchArgs) {
+    super(args);
+    this.patchH = args.patchH ?? 2;
+    this.patchW = args.patchW ?? 2;
+    for (const [k, v] of [['patchH', this.patchH], ['patchW', this.patchW]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${who}: ${k} must be a positive integer, got ${v}`);
+    }
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), patchH: this.patchH, patchW: this.patchW};
   }
 }
 
@@ -31,16 +44,11 @@ export function patchGrid(h: number, w: number, patchH: number, patchW: number) 
  * When H or W is not a multiple of the patch, the map is first resized bilinearly
  * (align_corners = false) to the next multiple, like the official `F.interpolate` call.
  */
-export class MobileVitUnfold extends layers.Layer {
+export class MobileVitUnfold extends MobileVitPatchLayer {
   static className = 'MobileVitUnfold';
-  readonly patchH: number;
-  readonly patchW: number;
 
   constructor(args: MobileVitPatchArgs = {}) {
-    super(args);
-    this.patchH = args.patchH ?? 2;
-    this.patchW = args.patchW ?? 2;
-    checkPatch('MobileVitUnfold', this.patchH, this.patchW);
+    super('MobileVitUnfold', args);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -68,8 +76,5 @@ export class MobileVitUnfold extends layers.Layer {
     });
   }
 
-  override getConfig(): serialization.ConfigDict {
-    return {...super.getConfig(), patchH: this.patchH, patchW: this.patchW};
-  }
 }
 serialization.registerClass(MobileVitUnfold);
