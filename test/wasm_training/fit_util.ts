@@ -124,13 +124,7 @@ export function gradError(a: Float32Array[], b: Float32Array[]): number {
 /** Runs `build` with Math.random replaced by a seeded generator, so tfjs initialisers draw the same weights every run. */
 export function seeded<T>(seed: number, build: () => T): T {
   const original = Math.random;
-  let a = seed >>> 0;
-  Math.random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  Math.random = rng(seed).next;
   try {
     return build();
   } finally {
