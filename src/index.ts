@@ -46,4 +46,8 @@ export {Normalization} from './layers/parc_normalization';
 /** `pacc.zoo.*`: base-model builders with Keras-compatible layer names (issue 7). */
 export * as zoo from './models/zoo/index';
 
+/** `pacc.optimizeForInference(model)`: BN folding, fused bias + activation, folded PaCC blocks (issue 17, docs/inference.md). */
+export {optimizeForInference, FusedConv2D, FusedDense, FusedPaccBlock} from './optimize/index';
+export type {OptimizeOptions, FusedActivationName} from './optimize/index';
+
 registerAll();
