@@ -1,8 +1,9 @@
 // The published package: rollup builds ESM + CJS + .d.ts, both load in Node 20, registration is idempotent.
-import {execFileSync, spawnSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
+import {buildDist} from './util/build_dist';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -22,9 +23,8 @@ const body = `
 `;
 
 describe('package build', () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, [`${root}node_modules/rollup/dist/bin/rollup`, '-c'], {cwd: root, stdio: 'pipe', timeout: 240_000});
-  }, 300_000);
+  // Shared with test/bundlers/: one build per source state, never two rollups into dist at once.
+  beforeAll(buildDist, 300_000);
 
   it('writes ESM, CJS and type declarations', () => {
     for (const f of ['dist/index.mjs', 'dist/index.cjs', 'dist/index.d.ts']) expect(existsSync(root + f), f).toBe(true);
