@@ -6,10 +6,11 @@ import {cpuKernels} from './pacc/kernels/cpu';
 import {stridedSliceGradConfig} from './strided_slice/grad';
 import {tensorflowKernels} from './pacc/kernels/tensorflow';
 import {webglKernels} from './pacc/kernels/webgl';
+import {webgpuKernels} from './pacc/kernels/webgpu';
 import {wasmKernels} from './pacc/kernels/wasm';
 
 /** Kernel lists per backend; a backend's kernels need not be loaded to be registered. */
-const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels];
+const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, webgpuKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels];
 /** Ours, plus tfjs-core gradients missing in 4.22 that our models need (registered only where absent). */
 const gradients: GradConfig[] = [positionAwareCircularConvGradConfig, stridedSliceGradConfig];
 

@@ -1,0 +1,203 @@
+// webgpu in the page (SwiftShader adapter): the shared op spec, one pipeline per program, no leaks, PaCC-Net-XS vs cpu.
+import '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {describe, expect, it} from 'vitest';
+import * as pacc from '../../src/index';
+import {PositionAwareCircularConv, PositionAwareCircularConvBackpropFilter, PositionAwareCircularConvBackpropInput} from '../../ops/pacc/kernel_names';
+import type {PaccDirection} from '../../ops/pacc/kernel_names';
+import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
+import {paccOpSpec} from '../op/pacc.spec';
+import {expectClose, rng} from '../util/compare';
+import {readFixture} from './fixtures';
+
+type Shape = [number, number, number, number];
+type GpuMemory = tf.MemoryInfo & {numBytesInGPU: number; numBytesAllocatedInGPU: number};
+
+describe('webgpu in the page', () => {
+  it('has a WebGPU adapter (SwiftShader) and the native PaCC kernels', async () => {
+    expect('gpu' in navigator, 'navigator.gpu (flags in test/browser/chromium.ts, secure context)').toBe(true);
+    expect(await tf.setBackend('webgpu'), 'webgpu backend').toBe(true);
+    for (const name of [PositionAwareCircularConv, PositionAwareCircularConvBackpropInput, PositionAwareCircularConvBackpropFilter]) {
+      expect(tf.getKernel(name, 'webgpu'), `${name} registered for webgpu`).toBeDefined();
+    }
+  });
+});
+
+paccOpSpec('webgpu', readFixture);
+
+/** Keys of our compiled pipelines (every shaderKey starts with `pacc_`). */
+const paccPipelines = () =>
+  Object.keys((tf.backend() as unknown as {pipelineCache: Record<string, unknown>}).pipelineCache).filter((k) => k.startsWith('pacc_'));
+
+/** Forward + every gradient through the public op (bias and pe on), read back and checked against reference.ts. */
+function expectMatchesReference(shape: Shape, direction: PaccDirection, seed: number) {
+  const r = rng(seed);
+  const [N, H, W, C] = shape;
+  const L = direction === 'h' ? H : W;
+  const size = N * H * W * C;
+  const v = {x: r.normal(size), f: r.normal(L * C), b: r.normal(C), pe: r.normal(L * C), dy: r.normal(size)};
+  const got = tf.tidy(() => {
+    const args = [tf.tensor4d(v.x, shape), tf.tensor2d(v.f, [L, C]), tf.tensor1d(v.b), tf.tensor2d(v.pe, [L, C])];
+    const dy = tf.tensor4d(v.dy, shape);
+    const op = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor, pe: tf.Tensor) => pacc.positionAwareCircularConv(
+        x as tf.Tensor4D, f as tf.Tensor2D, {direction, bias: b as tf.Tensor1D, positionEmbedding: pe as tf.Tensor2D});
+    const y = op(args[0], args[1], args[2], args[3]);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(op(a, b, c, d), dy)))(args);
+    return {y: y.dataSync(), g: g.map((t) => t.dataSync())};
+  });
+  const s = {n: N, h: H, w: W, c: C};
+  expectClose(got.y, paccForwardRef(v.x, s, v.f, direction, v.b, v.pe), 1e-5, `x[${shape}] ${direction} y`);
+  const ref = paccBackwardRef(v.x, s, v.f, direction, v.dy, v.pe);
+  expectClose(got.g[0], ref.dx, 1e-4, 'dx');
+  expectClose(got.g[1], ref.dfilter, 1e-4, 'dfilter');
+  expectClose(got.g[2], ref.dbias, 1e-4, 'dbias');
+  expectClose(got.g[3], ref.dpe, 1e-4, 'dpe');
+}
+
+describe('native webgpu kernels', () => {
+  it('one pipeline per program variant: new sizes compile nothing of ours', async () => {
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    // Warm-up: both channel widths (vec4 when C % 4 == 0, scalar otherwise); tfjs
+    // also keys pipelines by which binding axes are 1, so batch 1 and > 1.
+    for (const shape of [[2, 6, 5, 8], [1, 5, 6, 8], [2, 6, 5, 7], [1, 5, 6, 7]] as Shape[]) {
+      for (const direction of ['h', 'w'] as PaccDirection[]) expectMatchesReference(shape, direction, 1);
+    }
+    const warm = paccPipelines();
+    expect(warm.length).toBeGreaterThan(0);
+    for (const [i, shape] of ([[1, 8, 12, 16], [3, 31, 7, 9], [2, 5, 33, 6], [1, 40, 40, 24], [3, 9, 13, 17], [2, 14, 10, 40]] as Shape[]).entries()) {
+      for (const direction of ['h', 'w'] as PaccDirection[]) {
+        expectMatchesReference(shape, direction, 10 + i);
+        const added = paccPipelines().filter((k) => !warm.includes(k));
+        expect(added, `pipelines compiled for x[${shape}] ${direction}`).toEqual([]);
+      }
+    }
+  });
+
+  it('more than 65535 workgroups (tfjs folds the dispatch into 2-D)', async () => {
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    // 4,208,000 scalar work items (odd C) / 64 per workgroup = 65,750 workgroups > the 65,535 limit;
+    // a short 'w' axis keeps the reference cheap.
+    expectMatchesReference([2, 2000, 4, 263], 'w', 71);
+  });
+
+  it('outputs feed later ops (pacc after pacc, then a stock op)', async () => {
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    const r = rng(41);
+    const shape: Shape = [2, 6, 6, 8];
+    const x = r.normal(576), f1 = r.normal(48), f2 = r.normal(48);
+    const got = tf.tidy(() => {
+      const a = pacc.positionAwareCircularConv(tf.tensor4d(x, shape), tf.tensor2d(f1, [6, 8]), {direction: 'h'});
+      const b = pacc.positionAwareCircularConv(a, tf.tensor2d(f2, [6, 8]), {direction: 'w'});
+      return tf.relu(b).dataSync();
+    });
+    const s = {n: 2, h: 6, w: 6, c: 8};
+    const want = paccForwardRef(paccForwardRef(x, s, f1, 'h'), s, f2, 'w').map((v) => Math.max(v, 0));
+    expectClose(got, want, 1e-5, 'relu(pacc_w(pacc_h(x)))');
+  });
+
+  it('no tensor or GPU buffer leaks across repeated forward and backward calls', async () => {
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    const run = () => { expectMatchesReference([2, 9, 7, 12], 'w', 51); expectMatchesReference([1, 7, 9, 5], 'h', 52); };
+    run();
+    const before = tf.memory() as GpuMemory;
+    for (let i = 0; i < 4; i++) run();
+    const after = tf.memory() as GpuMemory;
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+    expect(after.numBytesInGPU, 'bytes of GPU buffers in use').toBe(before.numBytesInGPU);
+    // The buffer manager reuses freed buffers, so a steady state allocates nothing new.
+    expect(after.numBytesAllocatedInGPU, 'bytes of GPU buffers allocated').toBe(before.numBytesAllocatedInGPU);
+  });
+});
+
+/** Runs `build` with Math.random seeded, so tfjs initialisers draw the same weights every run. */
+function seeded<T>(seed: number, build: () => T): T {
+  const original = Math.random;
+  Math.random = rng(seed).next;
+  try { return build(); } finally { Math.random = original; }
+}
+
+/** The model's weights re-created on the current backend (so nothing reads across backends). */
+function moveWeights(model: tfl.LayersModel, values: {v: Float32Array; shape: number[]}[]) {
+  const here = values.map((w) => tf.tensor(w.v, w.shape));
+  model.setWeights(here);
+  tf.dispose(here);
+}
+
+/** Logits, the loss' weight gradients (BN in inference mode) and one SGD step's loss and weights on `backend`. */
+async function modelRun(backend: string, model: tfl.LayersModel, init: {v: Float32Array; shape: number[]}[], xs: Float32Array, ys: Float32Array, shape: Shape) {
+  expect(await tf.setBackend(backend)).toBe(true);
+  moveWeights(model, init);
+  const x = tf.tensor4d(xs, shape), y = tf.tensor2d(ys, [shape[0], 10]);
+  // Asynchronous reads: tfjs-webgpu's dataSync goes through a canvas and costs ~10-100 ms per tensor on SwiftShader.
+  const out = model.predict(x) as tf.Tensor;
+  const logits = await out.data() as Float32Array;
+  out.dispose();
+  const vars = model.trainableWeights.map((w) => (w as unknown as {val: tf.Variable}).val);
+  const {value, grads: g} = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, {training: false}) as tf.Tensor) as tf.Scalar, vars);
+  const grads = await Promise.all(vars.map((v) => g[v.name].data() as Promise<Float32Array>));
+  tf.dispose([value, ...Object.values(g)]);
+  model.compile({optimizer: tf.train.sgd(0.01), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.softmaxCrossEntropy(yt, yp)});
+  const loss1 = await model.trainOnBatch(x, y) as number;
+  const tensorsAfterFirst = tf.memory().numTensors;
+  const bytesAfterFirst = (tf.memory() as GpuMemory).numBytesInGPU ?? 0;
+  const loss2 = await model.trainOnBatch(x, y) as number;
+  const leaked = tf.memory().numTensors - tensorsAfterFirst;
+  const leakedBytes = ((tf.memory() as GpuMemory).numBytesInGPU ?? 0) - bytesAfterFirst;
+  const weights = await Promise.all(model.getWeights().map((w) => w.data() as Promise<Float32Array>));
+  tf.dispose([x, y]);
+  (model.optimizer as tf.Optimizer).dispose();
+  return {logits, grads, losses: [loss1, loss2], weights, leaked, leakedBytes};
+}
+
+/** max |a - b| over every array, divided by max |b|. */
+function listError(a: Float32Array[], b: Float32Array[]) {
+  let diff = 0, scale = 0;
+  b.forEach((g, k) => g.forEach((v, i) => {
+    const d = Math.abs(a[k][i] - v);
+    if (!(d <= diff)) diff = d;
+    scale = Math.max(scale, Math.abs(v));
+  }));
+  return diff / Math.max(scale, 1e-12);
+}
+
+describe('PaCC-Net-XS on webgpu equals cpu', () => {
+  // 48x48 as in the wasm training test: at 32x32 the last stage is 1x1 and its
+  // training-mode batch norms amplify rounding; seeded weights keep it deterministic.
+  it('predict, weight gradients and two SGD steps (48x48, batch 2), no leaks', async () => {
+    await tf.setBackend('cpu');
+    const model = seeded(1, () => pacc.models.paccNet({variant: 'xs', inputShape: [48, 48, 3], numClasses: 10}));
+    // Dropout masks differ per backend: zero every rate (tfjs Dropout's and our layers').
+    let dropouts = 0;
+    for (const layer of model.layers) {
+      const l = layer as unknown as Record<string, unknown>;
+      for (const key of ['rate', 'ffnDropout', 'attnDropout', 'dropout']) {
+        if (typeof l[key] === 'number' && l[key] !== 0) { l[key] = 0; dropouts++; }
+      }
+    }
+    expect(dropouts).toBeGreaterThan(0);
+    const init = model.getWeights().map((w) => ({v: w.dataSync().slice() as Float32Array, shape: w.shape}));
+    const shape: Shape = [2, 48, 48, 3];
+    const r = rng(11);
+    const xs = r.normal(2 * 48 * 48 * 3), ys = new Float32Array(20);
+    ys[3] = 1; ys[17] = 1;
+    const cpu = await modelRun('cpu', model, init, xs, ys, shape);
+    const gpu = await modelRun('webgpu', model, init, xs, ys, shape);
+    const logitErr = Math.max(...Array.from(gpu.logits, (v, i) => Math.abs(v - cpu.logits[i])));
+    expect(logitErr, 'logits, max abs difference').toBeLessThanOrEqual(1e-4);
+    const gradErr = listError(gpu.grads, cpu.grads);
+    expect(gradErr, 'weight gradients, inf-norm relative').toBeLessThanOrEqual(1e-4);
+    for (let s = 0; s < 2; s++) {
+      expect(Math.abs(gpu.losses[s] - cpu.losses[s]) / Math.abs(cpu.losses[s]), `step ${s} loss webgpu ${gpu.losses[s]} cpu ${cpu.losses[s]}`)
+          .toBeLessThanOrEqual(1e-3);
+    }
+    expect(cpu.losses[1]).not.toBe(cpu.losses[0]);
+    expect(listError(gpu.weights, cpu.weights), 'weights after two steps').toBeLessThanOrEqual(1e-4);
+    expect(gpu.leaked, 'tensors leaked by a webgpu training step').toBe(0);
+    expect(gpu.leakedBytes, 'GPU bytes leaked by a webgpu training step').toBe(0);
+    console.log(`PaCC-Net-XS webgpu vs cpu: logits ${logitErr.toExponential(2)}, grads ${gradErr.toExponential(2)}, losses ${gpu.losses} vs ${cpu.losses}`);
+    model.dispose();
+  }, 300_000);
+});
