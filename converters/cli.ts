@@ -2,7 +2,7 @@
 // Entry point of the `tfjs-pacc` command (bin: dist/cli.cjs; dev: npm run convert -- ...).
 import '@tensorflow/tfjs-backend-cpu';
 import {env} from '@tensorflow/tfjs-core';
-import '../src/index';
+import '../src/node';   // the API plus node:fs for fileSystem on every Node version
 import {runCli} from './cli_main';
 
 // PROD silences tfjs' "install tfjs-node" banner, which would interleave with our progress lines.
