@@ -8,21 +8,21 @@ import * as pacc from '../src/index';
 import {parseArgs, runMain} from './shared/args';
 import {BUNDLED_FASHION_MNIST, fashionMnist} from './shared/datasets';
 import {lineChart, svgDocument} from './shared/plot';
-import {DEMO_CONFIG} from './shared/demo_config';
+import {DEMO_CONFIG, DEMO_DEFAULTS, DEMO_NETS, demoTrainConfig} from './shared/demo_config';
 import {seedEverything} from './shared/seed';
 import {evaluate, EpochStats, train, TrainConfig} from './shared/trainer';
 
 const SPEC = {
-  epochs: {type: 'number', default: 2, help: 'training epochs per network'},
-  'train-images': {type: 'number', default: 3000, help: 'training images used (the bundled subset has 6000)'},
-  'test-images': {type: 'number', default: 1000, help: 'test images used (the bundled subset has 2000)'},
-  batch: {type: 'number', default: 32, help: 'batch size'},
-  lr: {type: 'number', default: 0.004, help: 'peak learning rate (AdamW, cosine schedule)'},
+  epochs: {type: 'number', default: DEMO_DEFAULTS.epochs, help: 'training epochs per network'},
+  'train-images': {type: 'number', default: DEMO_DEFAULTS.trainImages, help: 'training images used (the bundled subset has 6000)'},
+  'test-images': {type: 'number', default: DEMO_DEFAULTS.testImages, help: 'test images used (the bundled subset has 2000)'},
+  batch: {type: 'number', default: DEMO_DEFAULTS.batch, help: 'batch size'},
+  lr: {type: 'number', default: DEMO_DEFAULTS.lr, help: 'peak learning rate (AdamW, cosine schedule)'},
   backend: {type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend'},
   data: {type: 'string', default: BUNDLED_FASHION_MNIST, help: 'folder with Fashion-MNIST IDX files (the bundled subset by default)'},
   out: {type: 'string', default: 'out/demo', help: 'output folder for the plot, results and trained models'},
   'tfjs-conv-grad': {type: 'boolean', help: "keep tfjs-wasm's own Conv2DBackpropInput instead of tfjs-pacc's SIMD one"},
-  seed: {type: 'number', default: 42, help: 'random seed (same seed, same numbers)'},
+  seed: {type: 'number', default: DEMO_DEFAULTS.seed, help: 'random seed (same seed, same numbers)'},
   'max-batches': {type: 'number', default: 0, help: 'stop each epoch after this many batches (0 = all)'},
 } as const;
 
@@ -38,23 +38,20 @@ runMain(async () => {
   const trainSet = fashionMnist(args.data, 'train', 1, args['train-images']);
   const testSet = fashionMnist(args.data, 'test', 1, args['test-images']);
   console.log(`tfjs-pacc demo: Fashion-MNIST ${trainSet.count} train / ${testSet.count} test images (28×28 padded to 32×32), backend ${tf.getBackend()}, seed ${args.seed}`);
-  const cfg: TrainConfig = {
-    epochs: args.epochs, batchSize: args.batch, lr: args.lr, weightDecay: 0.025, warmupEpochs: Math.min(1, args.epochs / 4),
-    labelSmoothing: 0.1, emaDecay: 0, numClasses: 10, size: 32, maxBatches: args['max-batches'],
-  };
+  const cfg: TrainConfig = demoTrainConfig({epochs: args.epochs, batchSize: args.batch, lr: args.lr, maxBatches: args['max-batches']});
   const out = resolve(args.out);
   mkdirSync(out, {recursive: true});
   const results: Result[] = [];
-  for (const [name, mixer] of [['PaCC-Net', 'pacc'], ['depthwise 3×3 baseline', 'depthwise']] as const) {
+  for (const {name, mixer, modelName, dir} of DEMO_NETS) {
     seedEverything(args.seed);
-    const model = pacc.models.paccNet({config: DEMO_CONFIG, mixer, numClasses: 10, inputShape: [32, 32, 1], name: mixer === 'pacc' ? 'demo_paccnet' : 'demo_depthwise'});
+    const model = pacc.models.paccNet({config: DEMO_CONFIG, mixer, numClasses: 10, inputShape: [32, 32, 1], name: modelName});
     const params = model.countParams();
     console.log(`\n== ${name}: ${params.toLocaleString('en')} parameters`);
     const t0 = performance.now();
     const {history} = await train(model, trainSet, testSet, cfg, {title: name});
     const trainSeconds = (performance.now() - t0) / 1000;
     const evalRes = evaluate(model, testSet, 32, 100, cfg.maxBatches ? 2 : 0);
-    await model.save(pacc.io.fileSystem(`${out}/${mixer === 'pacc' ? 'paccnet' : 'depthwise'}`));
+    await model.save(pacc.io.fileSystem(`${out}/${dir}`));
     results.push({name, params, history, testAcc: evalRes.acc, msPerImage: evalRes.msPerImage, trainSeconds});
     model.dispose();
   }

@@ -91,6 +91,36 @@ export function evaluate(model: LayersModel, ds: Dataset, size: number, batchSiz
 }
 
 /**
+ * One optimisation step on a batch (disposed here): AdamW at rate `lr` (decoupled decay of the
+ * `decayed` weights), label-smoothed cross-entropy. Returns the batch loss and correct count.
+ * Shared by `train` below and the browser demo's step-by-step loop.
+ */
+export function trainStep(
+    model: LayersModel, optimizer: tf.Optimizer, batch: {x: tf.Tensor4D; y: tf.Tensor1D},
+    cfg: Pick<TrainConfig, 'numClasses' | 'labelSmoothing' | 'weightDecay'>, lr: number,
+    decayed: LayerVariable[] = model.trainableWeights.filter((w) => w.shape.length > 1)): {loss: number; hits: number} {
+  const weights = model.trainableWeights;
+  // tfjs optimizers keep the rate in a protected field read at every step.
+  (optimizer as unknown as {learningRate: number}).learningRate = lr;
+  return tf.tidy(() => {
+    const {x, y} = batch;
+    const onehot = tf.oneHot(y, cfg.numClasses);
+    let hitsT: tf.Tensor | undefined;
+    const value = optimizer.minimize(() => {
+      const logits = model.apply(x, {training: true}) as tf.Tensor;
+      // minimize() disposes everything but the loss, so the accuracy count is kept explicitly.
+      hitsT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'int32')));
+      return tf.losses.softmaxCrossEntropy(onehot, logits, undefined, cfg.labelSmoothing) as tf.Scalar;
+    }, true, weights.map((w) => (w as unknown as {val: tf.Variable}).val))!;
+    const hits = hitsT!.dataSync()[0];
+    hitsT!.dispose();
+    if (cfg.weightDecay > 0) for (const w of decayed) w.write(tf.mul(w.read(), 1 - lr * cfg.weightDecay));
+    tf.dispose([x, y]);
+    return {loss: value.dataSync()[0], hits};
+  });
+}
+
+/**
  * Trains `model` in place. Weight decay is decoupled (AdamW) and skips rank-1
  * weights (biases, BN, pe vectors) as timm/cvnets do. Returns per-epoch stats.
  */
@@ -116,24 +146,8 @@ export async function train(
     for (let b = 0; b < batches; b++) {
       const step = epoch * batches + b;
       const lr = cosineLr(cfg.lr, step, warmup, totalSteps);
-      // tfjs optimizers keep the rate in a protected field read at every step.
-      (optimizer as unknown as {learningRate: number}).learningRate = lr;
       const idx = order.subarray(b * cfg.batchSize, Math.min((b + 1) * cfg.batchSize, trainSet.count));
-      const [loss, hits] = tf.tidy(() => {
-        const {x, y} = makeBatch(trainSet, idx, cfg.size);
-        const onehot = tf.oneHot(y, cfg.numClasses);
-        let hitsT: tf.Tensor | undefined;
-        const value = optimizer.minimize(() => {
-          const logits = model.apply(x, {training: true}) as tf.Tensor;
-          // minimize() disposes everything but the loss, so the accuracy count is kept explicitly.
-          hitsT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'int32')));
-          return tf.losses.softmaxCrossEntropy(onehot, logits, undefined, cfg.labelSmoothing) as tf.Scalar;
-        }, true, weights.map((w) => (w as unknown as {val: tf.Variable}).val))!;
-        const hits = hitsT!.dataSync()[0];
-        hitsT!.dispose();
-        if (cfg.weightDecay > 0) for (const w of decayed) w.write(tf.mul(w.read(), 1 - lr * cfg.weightDecay));
-        return [value.dataSync()[0], hits];
-      });
+      const {loss, hits} = trainStep(model, optimizer, makeBatch(trainSet, idx, cfg.size), cfg, lr, decayed);
       ema?.update();
       lossSum += loss * idx.length;
       chunkSum += loss;
