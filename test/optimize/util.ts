@@ -31,7 +31,9 @@ export function randomizeNorms(model: LayersModel, seed = 1): void {
     else if (/beta$|bias$/.test(n)) gen = () => u(-0.3, 0.3);
     if (!gen) continue;
     const v = new Float32Array(size).map(() => gen!());
-    w.write(tf.tensor(v, w.shape as number[]));
+    const t = tf.tensor(v, w.shape as number[]);
+    w.write(t); // the variable takes the values by reference; drop our handle
+    t.dispose();
   }
 }
 
