@@ -9,6 +9,7 @@ import {modelsSuite} from './suites/models';
 import {graphSuite} from './suites/graph';
 import {surgerySuite} from './suites/surgery';
 import {wasmTrainingSuite} from './suites/wasm_training';
+import {vsOrtSuite} from './suites/vs_ort';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
@@ -18,6 +19,7 @@ const SUITES: Record<string, Suite> = {
   graph: graphSuite,
   surgery: surgerySuite,
   wasm_training: wasmTrainingSuite,
+  'vs-ort': vsOrtSuite,
 };
 
 async function main() {
