@@ -4,7 +4,10 @@ import {nodeResolve} from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import {dts} from 'rollup-plugin-dts';
 import {builtinModules} from 'node:module';
-import {existsSync} from 'node:fs';
+import {existsSync, rmSync} from 'node:fs';
+
+// Chunk names carry content hashes: without a clean dist/, stale chunks of earlier builds would be packed.
+rmSync('dist', {recursive: true, force: true});
 
 const isNodeBuiltin = (id) => id.startsWith('node:') || builtinModules.includes(id);
 // Package builds leave tfjs and our dependencies to the user's bundler / Node.

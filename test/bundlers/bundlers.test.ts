@@ -20,7 +20,14 @@ async function runPage(browser: import('playwright').Browser, url: string) {
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
   try {
     await page.goto(url);
-    await page.waitForFunction(() => (window as {__paccResult?: unknown}).__paccResult != null, null, {timeout: 60_000});
+    // A page error means the result may never come: stop waiting then.
+    let failed: (e: Error) => void = () => {};
+    const pageFailed = new Promise<never>((_, reject) => { failed = reject; });
+    page.on('pageerror', (e) => failed(new Error(`${url}: page error: ${e.message}`)));
+    await Promise.race([
+      page.waitForFunction(() => (window as {__paccResult?: unknown}).__paccResult != null, null, {timeout: 60_000}),
+      pageFailed,
+    ]);
     const result = await page.evaluate(() => (window as unknown as {__paccResult: {ok: boolean; error?: string; log: Record<string, number>}}).__paccResult);
     return {result, errors};
   } finally {
