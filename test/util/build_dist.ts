@@ -1,6 +1,6 @@
 // Builds dist/ once for every test file that needs it (lock + stamp), so parallel test files never run rollup into dist at once.
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -27,6 +27,18 @@ function isFresh(): boolean {
     statSync(STAMP).mtimeMs > newest(INPUTS.map((p) => join(ROOT, p)));
 }
 
+function lockIsStale(): boolean {
+  try {
+    if (Date.now() - statSync(LOCK).mtimeMs > 300_000) return true;
+    const pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+    process.kill(pid, 0);   // throws when no such process
+    return false;
+  } catch (e) {
+    // No pid file yet: the owner is between mkdir and writing it.
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `rollup -c` unless dist/ is already built from the current sources (or another test file is building it). */
@@ -37,11 +49,12 @@ export async function buildDist(): Promise<void> {
     try {
       mkdirSync(LOCK);
     } catch {
-      // Someone else builds; a lock older than 5 min is from a killed run.
-      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, {recursive: true, force: true});
+      // Someone else builds; a lock whose process is gone (or older than 5 min) is from a killed run.
+      if (lockIsStale()) rmSync(LOCK, {recursive: true, force: true});
       await sleep(500);
       continue;
     }
+    writeFileSync(join(LOCK, 'pid'), String(process.pid));
     try {
       if (isFresh()) return;
       const started = Date.now();
