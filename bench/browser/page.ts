@@ -1,8 +1,9 @@
-// The benchmark page: first calls, the Node op table (per call, sync read each) and the queued table, for webgl and wasm.
+// The benchmark page: first calls, the Node op table (per call, read each) and the queued table, for webgl, wasm and webgpu.
 // It must not import bench/suites/*: those may use Node APIs; the runner passes the shapes in the URL.
 import './process_shim';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 import {WASM_PATH} from '../../test/browser/wasm_path';
@@ -17,7 +18,7 @@ export interface PageOutcome { done: true; results?: SuiteResult[]; env?: Record
 async function main(): Promise<PageOutcome> {
   const params = new URLSearchParams(location.search);
   const quick = params.get('quick') === '1';
-  const backends = (params.get('backends') ?? 'webgl,wasm').split(',');
+  const backends = (params.get('backends') ?? 'webgl,wasm,webgpu').split(',');
   const shapes = JSON.parse(params.get('shapes') ?? '[]') as Shape[];
   if (params.get('unpacked') === '1') tf.env().set(PACC_WEBGL_PACKED, false);
   const results: SuiteResult[] = [];

@@ -16,7 +16,7 @@ export async function runBrowserBench(args: string[]): Promise<void> {
     return i >= 0 ? (args[i + 1] ?? '') : undefined;
   };
   const quick = args.includes('--quick');
-  const backends = flag('--backends') ?? 'webgl,wasm';
+  const backends = flag('--backends') ?? 'webgl,wasm,webgpu';
   const unpacked = args.includes('--unpacked');
   const server = await createServer({
     root: ROOT, configFile: false, logLevel: 'error', clearScreen: false,

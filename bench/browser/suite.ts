@@ -26,20 +26,34 @@ function setup(impl: Impl, shape: Shape, direction: PaccDirection) {
   };
 }
 
-/** One call including its sync read, in ms (the first one pays for compiling its shaders). */
-function once(call: () => tf.Tensor[]): number {
+/**
+ * Reads `outputs` back and disposes them: dataSync, except on webgpu, whose
+ * dataSync copies through a canvas (tens of ms per tensor on SwiftShader,
+ * which would swamp the kernels), so there it awaits data().
+ */
+async function readBack(outputs: tf.Tensor[]) {
+  if (tf.getBackend() === 'webgpu') await Promise.all(outputs.map((t) => t.data()));
+  else for (const t of outputs) t.dataSync();
+  tf.dispose(outputs);
+}
+
+/** One call including its read, in ms (the first one pays for compiling its shaders). */
+async function once(call: () => tf.Tensor[]): Promise<number> {
   const t0 = performance.now();
-  tf.tidy(() => { for (const t of call()) t.dataSync(); });
+  await readBack(tf.tidy(call));
   return performance.now() - t0;
 }
 
 /** ms per call when `n` calls are queued and only the last one's outputs are read (GPU work runs in order). */
 function queued(call: () => tf.Tensor[], n: number) {
-  return () => tf.tidy(() => {
+  return () => readBack(tf.tidy(() => {
     let last: tf.Tensor[] = [];
-    for (let i = 0; i < n; i++) last = call();
-    for (const t of last) t.dataSync();
-  });
+    for (let i = 0; i < n; i++) {
+      tf.dispose(last);
+      last = call();
+    }
+    return last;
+  }));
 }
 
 const ms = (v: number) => v.toFixed(1);
@@ -61,8 +75,8 @@ export async function firstCalls(backend: string): Promise<SuiteResult> {
       for (const direction of ['h', 'w'] as PaccDirection[]) {
         progress(`${backend} first calls ${impl} [${shape}] ${direction}`);
         const c = setup(impl, shape, direction);
-        const first = once(c.fwd), second = once(c.fwd);
-        const firstFb = once(c.fwdBwd), secondFb = once(c.fwdBwd);
+        const first = await once(c.fwd), second = await once(c.fwd);
+        const firstFb = await once(c.fwdBwd), secondFb = await once(c.fwdBwd);
         c.dispose();
         rows.push([`${impl} [${shape}] ${direction}${s === 0 && direction === 'h' ? ' (first in page)' : ''}`,
           ms(first), ms(second), ms(firstFb), ms(secondFb)]);
@@ -70,7 +84,7 @@ export async function firstCalls(backend: string): Promise<SuiteResult> {
     }
   }
   return {
-    title: `First calls on ${backend} (ms, one call incl. sync read)`,
+    title: `First calls on ${backend} (ms, one call incl. its read)`,
     headers: ['impl shape dir', 'fwd 1st', 'fwd 2nd', 'f+b 1st', 'f+b 2nd'],
     rows,
     notes: ['1st − 2nd ≈ shader compile + upload. Native compiles 4 programs once per page (sizes are uniforms); the composite compiles again for each new shape.'],
