@@ -1,5 +1,5 @@
 // Reads a torch.save state_dict (zip format, torch >= 1.6) into named dense tensors, without executing anything.
-import {readZip} from './zip';
+import {readZip, ZipEntry} from './zip';
 import {unpickle, PyDict, PyGlobal, PyObject, PyTuple, PyValue, PickleHost, describe} from './pickle';
 import {STORAGE_DTYPES, ITEM_SIZE, TorchDtype, elementReader} from './dtypes';
 
@@ -18,7 +18,8 @@ export interface TorchStateDict {
   wrapperKey?: string;
 }
 
-interface Storage { key: string; dtype: TorchDtype; numel: number; bytes: Uint8Array; }
+/** `bytes` is a getter: the record is inflated only when a tensor's data is first read. */
+interface Storage { key: string; dtype: TorchDtype; numel: number; readonly bytes: Uint8Array; }
 interface TensorView { storage: Storage; offset: number; shape: number[]; stride: number[]; }
 
 const REBUILDERS = new Set(['_rebuild_tensor_v2', '_rebuild_tensor', '_rebuild_parameter', '_rebuild_parameter_with_state']);
@@ -45,7 +46,7 @@ function intList(v: PyValue, what: string): number[] {
   });
 }
 
-function makeHost(records: Map<string, Uint8Array>, prefix: string): PickleHost {
+function makeHost(records: Map<string, ZipEntry>, prefix: string): PickleHost {
   const storages = new Map<string, Storage>();
   return {
     allowGlobal: isAllowedGlobal,
@@ -85,12 +86,18 @@ function makeHost(records: Map<string, Uint8Array>, prefix: string): PickleHost 
       let storage = storages.get(key);
       if (!storage) {
         const name = `${prefix}/data/${key}`;
-        const bytes = records.get(name);
-        if (!bytes) throw new Error(`torch checkpoint: storage record '${name}' is missing from the archive`);
-        if (bytes.length < numel * ITEM_SIZE[dtype]) {
-          throw new Error(`torch checkpoint: storage '${key}' (${type.qualified}) declares ${numel} elements = ${numel * ITEM_SIZE[dtype]} bytes but its record has ${bytes.length}`);
+        const entry = records.get(name);
+        if (!entry) throw new Error(`torch checkpoint: storage record '${name}' is missing from the archive`);
+        // Sizes are compared with the declared member size, before anything is inflated.
+        const need = numel * ITEM_SIZE[dtype];
+        if (entry.size < need) {
+          throw new Error(`torch checkpoint: storage '${key}' (${type.qualified}) declares ${numel} elements = ${need} bytes but its record has ${entry.size}`);
         }
-        storage = {key, dtype, numel, bytes};
+        // torch writes exactly numel * itemsize bytes; a larger record would be inflated for nothing.
+        if (entry.size > need) {
+          throw new Error(`torch checkpoint: storage '${key}' (${type.qualified}) declares ${numel} elements = ${need} bytes but its record '${name}' holds ${entry.size}`);
+        }
+        storage = {key, dtype, numel, get bytes() { return entry.data; }};
         storages.set(key, storage);
       } else if (storage.dtype !== dtype) {
         throw new Error(`torch checkpoint: storage '${key}' is referenced as both ${storage.dtype} and ${dtype}`);
@@ -141,6 +148,34 @@ function materialise(name: string, v: TensorView, bigEndian: boolean): TorchTens
   return {dtype: storage.dtype, shape, data};
 }
 
+/**
+ * A tensor whose shape and dtype are known at once (and its view checked against its storage)
+ * but whose data is copied out, inflating its storage, only when first read. Callers that check
+ * the structure against an architecture first (applyTorchStateDict) so inflate nothing for a
+ * checkpoint they reject.
+ */
+function lazyTensor(name: string, v: TensorView, bigEndian: boolean): TorchTensor {
+  checkView(name, v);
+  let data: Float32Array | Float64Array | undefined;
+  return {
+    dtype: v.storage.dtype,
+    shape: v.shape,
+    get data() { return (data ??= materialise(name, v, bigEndian).data); },
+  };
+}
+
+/** The bounds checks of a view, done from the pickle alone (no storage bytes needed). */
+function checkView(name: string, v: TensorView): void {
+  const {storage, offset, shape, stride} = v;
+  const numel = shape.reduce((a, b) => a * b, 1);
+  if (numel > MAX_ELEMENTS) throw new Error(`torch checkpoint: tensor '${name}' (shape [${shape}]) has ${numel} elements, more than the ${MAX_ELEMENTS} a single tensor may have`);
+  if (numel === 0) return;
+  const last = offset + shape.reduce((acc, s, i) => acc + (s - 1) * stride[i], 0);
+  if (last >= storage.numel) {
+    throw new Error(`torch checkpoint: tensor '${name}' (shape [${shape}], strides [${stride}], offset ${offset}) reaches element ${last} but its storage '${storage.key}' has ${storage.numel} elements`);
+  }
+}
+
 function isTensorDict(v: PyValue): v is PyDict {
   if (!(v instanceof PyDict) || v.map.size === 0) return false;
   for (const x of v.map.values()) if (!(x instanceof PyObject && x.kind === 'tensor')) return false;
@@ -163,15 +198,15 @@ export function readTorchCheckpoint(input: Uint8Array | ArrayBuffer): TorchState
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     throw new Error(`torch checkpoint: not a torch.save zip archive (starts with ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ') || 'nothing'})`);
   }
-  const records = new Map(readZip(bytes).map((e) => [e.name, e.data] as const));
+  const records = new Map(readZip(bytes).map((e) => [e.name, e] as const));
   const pkls = [...records.keys()].filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (pkls.length !== 1) throw new Error(`torch checkpoint: expected one '<name>/data.pkl' in the archive, found ${pkls.length}`);
   const prefix = pkls[0].slice(0, -'/data.pkl'.length);
-  const order = records.get(`${prefix}/byteorder`);
+  const order = records.get(`${prefix}/byteorder`)?.data;
   const byteorder = order ? new TextDecoder().decode(order).trim() : 'little';
   if (byteorder !== 'little' && byteorder !== 'big') throw new Error(`torch checkpoint: unknown byteorder '${byteorder}'`);
 
-  const root = unpickle(records.get(pkls[0])!, makeHost(records, prefix));
+  const root = unpickle(records.get(pkls[0])!.data, makeHost(records, prefix));
   let dict: PyDict | undefined;
   let wrapperKey: string | undefined;
   if (isTensorDict(root)) dict = root;
@@ -188,7 +223,7 @@ export function readTorchCheckpoint(input: Uint8Array | ArrayBuffer): TorchState
   const tensors = new Map<string, TorchTensor>();
   for (const [k, v] of dict.map) {
     if (typeof k !== 'string') throw new Error(`torch checkpoint: state_dict key ${describe(k)} is not a string`);
-    tensors.set(k, materialise(k, (v as PyObject).value as TensorView, byteorder === 'big'));
+    tensors.set(k, lazyTensor(k, (v as PyObject).value as TensorView, byteorder === 'big'));
   }
   return {tensors, plainDict: !dict.ordered, wrapperKey};
 }

@@ -1,8 +1,11 @@
 // Reads the zip container of a torch.save file, validating every offset and checksum before trusting it.
 import {inflateSync} from 'fflate';
 
-/** One archive member, already decompressed and checksum-verified. */
-export interface ZipEntry { name: string; data: Uint8Array; }
+/**
+ * One archive member. `size` is the declared (checked) uncompressed size; `data` is inflated
+ * and checksum-verified on first access only, so members nobody reads are never inflated.
+ */
+export interface ZipEntry { readonly name: string; readonly size: number; readonly data: Uint8Array; }
 
 const EOCD_SIG = 0x06054b50, EOCD64_LOC_SIG = 0x07064b50, EOCD64_SIG = 0x06064b50;
 const CDH_SIG = 0x02014b50, LFH_SIG = 0x04034b50;
@@ -41,6 +44,7 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
   const u16 = (o: number) => (o + 2 <= len ? dv.getUint16(o, true) : corrupt(`read past the end at ${o}`));
   const u32 = (o: number) => (o + 4 <= len ? dv.getUint32(o, true) : corrupt(`read past the end at ${o}`));
   const u64 = (o: number) => {
+    if (o < 0 || o + 8 > len) corrupt(`read past the end at ${o}`);
     const v = dv.getBigUint64(o, true);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) corrupt(`64-bit field at ${o} too large`);
     return Number(v);
@@ -90,24 +94,42 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
     const start = local + 30 + u16(local + 26) + u16(local + 28);
     if (start + csize > len) corrupt(`member '${name}' needs bytes up to ${start + csize}, file has ${len}`);
     const raw = bytes.subarray(start, start + csize);
-    let data: Uint8Array;
     if (method === 0) {
       if (csize !== usize) corrupt(`stored member '${name}' has sizes ${csize} != ${usize}`);
-      data = raw;
     } else if (method === 8) {
       // torch never compresses, but a re-zipped file may; the declared size is capped so a bomb cannot allocate it.
       if (usize > MAX_INFLATED) corrupt(`member '${name}' claims to inflate to ${usize} bytes (limit ${MAX_INFLATED})`);
-      try {
-        data = inflateSync(raw, {out: new Uint8Array(usize)});
-      } catch (e) {
-        corrupt(`member '${name}' does not inflate: ${(e as Error).message}`);
-      }
-      if (data.length !== usize) corrupt(`member '${name}' inflates to ${data.length} bytes, expected ${usize}`);
+      // Deflate cannot expand more than 1032:1, so a larger claim is a lie told before any allocation.
+      if (usize > csize * 1032 + 64) corrupt(`member '${name}' claims ${usize} bytes from ${csize} compressed, beyond deflate's 1032:1 limit`);
     } else {
       throw new Error(`torch checkpoint: member '${name}' uses zip compression method ${method}; only stored (0) and deflate (8) are supported`);
     }
-    if (crc32(data) !== crc) corrupt(`CRC-32 mismatch in member '${name}'`);
-    entries.push({name, data});
+    entries.push(lazyEntry(name, method, raw, usize, crc));
   }
   return entries;
+}
+
+/** A member whose bytes are inflated (into exactly `usize` bytes, never more) and verified when first read. */
+function lazyEntry(name: string, method: number, raw: Uint8Array, usize: number, crc: number): ZipEntry {
+  let data: Uint8Array | undefined;
+  return {
+    name,
+    size: usize,
+    get data(): Uint8Array {
+      if (data) return data;
+      let out: Uint8Array;
+      if (method === 0) out = raw;
+      else {
+        try {
+          // fflate writes into the given buffer and fails rather than grow it: the output is bounded by usize.
+          out = inflateSync(raw, {out: new Uint8Array(usize)});
+        } catch (e) {
+          corrupt(`member '${name}' does not inflate: ${(e as Error).message}`);
+        }
+        if (out.length !== usize) corrupt(`member '${name}' inflates to ${out.length} bytes, expected ${usize}`);
+      }
+      if (crc32(out) !== crc) corrupt(`CRC-32 mismatch in member '${name}'`);
+      return (data = out);
+    },
+  };
 }
