@@ -173,7 +173,7 @@ describe('optimizeForInference rules on small graphs (cpu)', () => {
     expect(classes(folded)).toEqual(['InputLayer', 'PaccFusedPaccBlock']);
     expect(compare(model, folded, x)).toBeLessThan(TOL);
     const gamma = model.weights.find((w) => w.originalName.endsWith('pre_Norm_1/gamma'))!;
-    tf.tidy(() => gamma.write(tf.zeros([4])));
+    tf.tidy(() => { gamma.write(tf.zeros([4])); });
     const kept = pacc.optimizeForInference(model);
     expect(classes(kept)).toEqual(['InputLayer', 'PaccBlock']);
     expect(compare(model, kept, x)).toBeLessThan(TOL);
