@@ -6,6 +6,7 @@ import '../layers/parc_layer_scale';
 import '../layers/parc_edgevit_attention';
 import '../layers/parc_normalization';
 import {normaliseKerasTopology} from './keras3';
+import {checkJsonText, checkJsonValue, checkManifest, checkTopology, modelError} from './validate_model_json';
 
 type Json = {[key: string]: unknown};
 
@@ -38,31 +39,40 @@ const BYTES: Record<string, number> = {float32: 4, int32: 4, bool: 1, uint8: 1, 
  * Also accepts a bare `modelTopology` object (then `weights` needs `weightSpecs`
  * from a manifest, so is rejected).
  */
-export async function modelFromJSON(modelJson: Json | string, weights?: WeightData): Promise<LayersModel> {
-  const json = (typeof modelJson === 'string' ? JSON.parse(modelJson) : modelJson) as Json;
+export async function modelFromJSON(modelJson: Json | string, weights?: WeightData, file = 'model.json'): Promise<LayersModel> {
+  // The file is untrusted: size, depth, prototype keys, code-carrying layers and the graph are
+  // checked before anything recursive (the normaliser, tfjs-layers) or any allocation runs.
+  if (typeof modelJson === 'string') checkJsonText(modelJson, file);
+  let json: Json;
+  try {
+    json = (typeof modelJson === 'string' ? JSON.parse(modelJson) : modelJson) as Json;
+  } catch (e) {
+    throw modelError(file, `not valid JSON: ${(e as Error).message}`);
+  }
   if (json == null || typeof json !== 'object') throw new Error(`${FN}: argument 'modelJson' must be a model.json object or string, got ${json}`);
+  checkJsonValue(json, file);
   const rawTopology = (json['modelTopology'] ?? (json['model_config'] || json['class_name'] ? json : null)) as Json | null;
   if (rawTopology == null) {
     throw new Error(`${FN}: argument 'modelJson' has no 'modelTopology' (keys: ${Object.keys(json).join(', ')}); pass a layers-model model.json`);
   }
+  checkTopology(rawTopology, file);
   const {topology, renames} = normaliseKerasTopology(rawTopology);
+  checkTopology(topology, file);
   if (weights == null) return models.modelFromJSON({modelTopology: topology as tf.io.ModelArtifacts['modelTopology']} as Parameters<typeof models.modelFromJSON>[0]);
 
   const manifest = json['weightsManifest'] as {weights: tf.io.WeightsManifestEntry[]}[] | undefined;
   if (!Array.isArray(manifest)) throw new Error(`${FN}: weights were given but 'modelJson' has no 'weightsManifest'`);
+  const expected = checkManifest(manifest, file);
   const specs = manifest.flatMap((g) => g.weights).map((w) => {
     const r = renames.get(w.name);
     return r ? {...w, name: r.name, shape: r.shape ?? w.shape} : w;
   });
-  const weightData = toBuffer(weights);
-  const expected = specs.reduce((s, w) => {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    const q = (w as {quantization?: {dtype: string}}).quantization;
-    return s + n * (BYTES[q ? q.dtype : w.dtype] ?? 4);
-  }, 0);
-  if (weightData.byteLength !== expected) {
-    throw new Error(`${FN}: weight data has ${weightData.byteLength} bytes but the manifest's ${specs.length} weights need ${expected}`);
+  // Sizes are compared before the shards are concatenated or any tensor is made.
+  const given = (Array.isArray(weights) ? weights : [weights]).reduce((s, p) => s + p.byteLength, 0);
+  if (given !== expected) {
+    throw new Error(`${FN}(${file}): weight data has ${given} bytes but the manifest's ${specs.length} weights need ${expected}`);
   }
+  const weightData = toBuffer(weights);
   const model = await models.modelFromJSON({modelTopology: topology} as Parameters<typeof models.modelFromJSON>[0]);
   const named = tf.io.decodeWeights(weightData, specs);
   try {

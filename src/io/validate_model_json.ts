@@ -1,0 +1,185 @@
+// Structural checks of an untrusted model.json before tfjs-layers sees it: size, depth, prototype keys, code-carrying layers, graph.
+type Json = {[key: string]: unknown};
+
+/** Limits on a model.json; values are documented in docs/threat-model.md. */
+export const MODEL_JSON_LIMITS = {
+  /** Characters of model.json text (the biggest zoo topology is ~0.5 MB). */
+  maxChars: 64 * 1024 * 1024,
+  /** Nesting depth of arrays/objects (Keras files nest ~12 deep). */
+  maxDepth: 100,
+  /** Layers in one (possibly nested) model. */
+  maxLayers: 100_000,
+  /** Weights in a manifest, and elements in one weight (2^28 = 1 GiB of float32). */
+  maxWeights: 1_000_000,
+  maxWeightElements: 2 ** 28,
+};
+
+/** Keys that would reach an object's prototype if a later step copied them with plain assignment. */
+const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Layer classes whose config carries code (Keras serialises the Python function's bytecode). */
+const CODE_LAYERS = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda']);
+
+const isObj = (v: unknown): v is Json => v != null && typeof v === 'object' && !Array.isArray(v);
+
+/** Our error: `modelFromJSON(file): where: problem`. */
+export function modelError(file: string, what: string): Error {
+  return new Error(`modelFromJSON(${file}): ${what}`);
+}
+
+/** Bracket depth of JSON text, scanned without recursion (strings skipped), so deep text never reaches JSON.parse. */
+export function checkJsonText(text: string, file: string): void {
+  if (text.length > MODEL_JSON_LIMITS.maxChars) throw modelError(file, `the text has ${text.length} characters, more than the limit of ${MODEL_JSON_LIMITS.maxChars}`);
+  let depth = 0, inStr = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inStr) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inStr = false;
+    } else if (c === 0x22) inStr = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MODEL_JSON_LIMITS.maxDepth) throw modelError(file, `JSON nests deeper than ${MODEL_JSON_LIMITS.maxDepth} levels (at character ${i})`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
+/** Depth and prototype-key walk of a parsed value, with an explicit stack (no recursion). */
+export function checkJsonValue(root: unknown, file: string): void {
+  const stack: [unknown, number, string][] = [[root, 1, '']];
+  let nodes = 0;
+  while (stack.length) {
+    const [v, depth, path] = stack.pop()!;
+    if (v == null || typeof v !== 'object') continue;
+    if (depth > MODEL_JSON_LIMITS.maxDepth) throw modelError(file, `JSON nests deeper than ${MODEL_JSON_LIMITS.maxDepth} levels (at ${path || 'the root'})`);
+    if (++nodes > 100 * MODEL_JSON_LIMITS.maxLayers) throw modelError(file, 'the JSON has too many objects');
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, depth + 1, `${path}[${i}]`]));
+    else {
+      if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) throw modelError(file, `${path || 'the root'} is not a plain JSON object`);
+      for (const k of Object.keys(v)) {
+        if (PROTO_KEYS.has(k)) throw modelError(file, `key '${k}' at ${path || 'the root'} is refused (it would reach an object prototype)`);
+        stack.push([(v as Json)[k], depth + 1, `${path}.${k}`]);
+      }
+    }
+  }
+}
+
+function checkShape(v: unknown, file: string, where: string, allowNull: boolean): void {
+  if (v == null) return;
+  if (!Array.isArray(v)) throw modelError(file, `${where} must be a list of sizes, got ${JSON.stringify(v)}`);
+  for (const d of v) {
+    if (d === null && allowNull) continue;
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw modelError(file, `${where} [${v.map(String)}] has a size ${JSON.stringify(d)}; sizes are non-negative integers`);
+  }
+}
+
+/** Inbound layer names of a Keras 2 or Keras 3 layer (`[[[name, node, tensor, kwargs]]]` or `{args: [__keras_tensor__]}`). */
+function inboundNames(nodes: unknown): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [nodes];
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      if (typeof v[0] === 'string' && typeof v[1] === 'number') out.push(v[0]);
+      else stack.push(...v);
+    } else if (isObj(v)) {
+      if (v['class_name'] === '__keras_tensor__' && isObj(v['config'])) {
+        const h = (v['config'] as Json)['keras_history'];
+        if (Array.isArray(h) && typeof h[0] === 'string') out.push(h[0]);
+      } else stack.push(...Object.values(v));
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks a (Keras 2 or 3) topology: layer classes, shapes, unknown / duplicate / cyclic inbound
+ * layers, recursively into nested models. Throws an Error naming the file and the layer.
+ */
+export function checkTopology(topology: unknown, file: string): void {
+  let total = 0;
+  const models: [Json, string][] = [];
+  if (isObj(topology)) models.push([topology, 'the model']);
+  while (models.length) {
+    const [m, where] = models.pop()!;
+    const cls = m['class_name'];
+    if (typeof cls === 'string' && CODE_LAYERS.has(cls)) throw modelError(file, `${where} is a ${cls} layer, which carries Python code; such layers are refused`);
+    const cfg = isObj(m['config']) ? m['config'] : isObj(m['model_config']) ? m['model_config'] : null;
+    if (!cfg) continue;
+    if (isObj(cfg['config']) && Array.isArray((cfg['config'] as Json)['layers'])) { models.push([cfg, where]); continue; }
+    const layers = cfg['layers'];
+    if (layers == null) continue;
+    if (!Array.isArray(layers)) throw modelError(file, `${where}: 'layers' must be a list`);
+    total += layers.length;
+    if (total > MODEL_JSON_LIMITS.maxLayers) throw modelError(file, `more than ${MODEL_JSON_LIMITS.maxLayers} layers`);
+    const names = new Map<string, number>();
+    const order: string[] = [];
+    layers.forEach((l, i) => {
+      if (!isObj(l)) throw modelError(file, `${where}: layer ${i} is not an object`);
+      const lc = isObj(l['config']) ? l['config'] as Json : {};
+      const name = typeof l['name'] === 'string' ? l['name'] : typeof lc['name'] === 'string' ? lc['name'] as string : `#${i}`;
+      const lcls = l['class_name'];
+      if (typeof lcls !== 'string') throw modelError(file, `layer '${name}' has no class_name`);
+      if (CODE_LAYERS.has(lcls)) throw modelError(file, `layer '${name}' is a ${lcls} layer, which carries Python code; such layers are refused`);
+      if (names.has(name)) throw modelError(file, `two layers are named '${name}'`);
+      names.set(name, i);
+      order.push(name);
+      for (const k of ['batch_input_shape', 'batch_shape']) checkShape(lc[k], file, `layer '${name}' ${k}`, true);
+      for (const k of ['target_shape', 'kernel_size', 'pool_size', 'strides', 'dilation_rate']) {
+        if (Array.isArray(lc[k])) checkShape(lc[k], file, `layer '${name}' ${k}`, false);
+      }
+      for (const k of ['units', 'filters']) {
+        const u = lc[k];
+        if (u != null && (typeof u !== 'number' || !Number.isSafeInteger(u) || u < 0)) throw modelError(file, `layer '${name}' ${k} is ${JSON.stringify(u)}; a non-negative integer is required`);
+      }
+      if (Array.isArray(lc['layers']) || (isObj(lc['layers']))) models.push([l, `layer '${name}'`]);
+    });
+    // Graph: every inbound name must be a layer of this model; Kahn's order finds cycles.
+    const deps = layers.map((l: Json) => inboundNames(l['inbound_nodes']));
+    const indeg = new Array<number>(layers.length).fill(0);
+    const users: number[][] = layers.map(() => []);
+    deps.forEach((ds, i) => {
+      for (const d of ds) {
+        const j = names.get(d);
+        const self = order[i];
+        if (j === undefined) throw modelError(file, `layer '${self}' takes its input from '${d}', which is not a layer of ${where}`);
+        indeg[i]++;
+        users[j].push(i);
+      }
+    });
+    const queue = indeg.flatMap((d, i) => (d === 0 ? [i] : []));
+    let seen = 0;
+    while (queue.length) {
+      const i = queue.pop()!;
+      seen++;
+      for (const u of users[i]) if (--indeg[u] === 0) queue.push(u);
+    }
+    if (seen < layers.length) {
+      const inCycle = [...names].filter(([, i]) => indeg[i] > 0).map(([n]) => `'${n}'`).slice(0, 10);
+      throw modelError(file, `the layers form a cycle (layers ${inCycle.join(', ')} feed each other)`);
+    }
+  }
+}
+
+const BYTES: Record<string, number> = {float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2};
+
+/** Checks every manifest entry (name, dtype, shape) and returns the byte count the data must have; nothing is allocated. */
+export function checkManifest(manifest: unknown, file: string): number {
+  if (!Array.isArray(manifest)) throw modelError(file, "'weightsManifest' must be a list of groups");
+  let bytes = 0, count = 0;
+  manifest.forEach((g, gi) => {
+    if (!isObj(g) || !Array.isArray(g['weights'])) throw modelError(file, `weightsManifest[${gi}] has no 'weights' list`);
+    for (const w of g['weights'] as unknown[]) {
+      if (++count > MODEL_JSON_LIMITS.maxWeights) throw modelError(file, `more than ${MODEL_JSON_LIMITS.maxWeights} weights`);
+      if (!isObj(w) || typeof w['name'] !== 'string') throw modelError(file, `weightsManifest[${gi}] has a weight without a name`);
+      const name = w['name'];
+      checkShape(w['shape'], file, `weight '${name}' shape`, false);
+      if (!Array.isArray(w['shape'])) throw modelError(file, `weight '${name}' has no shape`);
+      const n = (w['shape'] as number[]).reduce((a, b) => a * b, 1);
+      if (n > MODEL_JSON_LIMITS.maxWeightElements) throw modelError(file, `weight '${name}' shape [${w['shape']}] has ${n} elements, more than the limit of ${MODEL_JSON_LIMITS.maxWeightElements}`);
+      const q = w['quantization'];
+      const dtype = isObj(q) ? q['dtype'] : w['dtype'];
+      if (typeof dtype !== 'string' || !(dtype in BYTES)) throw modelError(file, `weight '${name}' has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(BYTES).join(', ')}`);
+      bytes += n * BYTES[dtype];
+    }
+  });
+  return bytes;
+}
