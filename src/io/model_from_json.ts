@@ -58,7 +58,7 @@ export async function modelFromJSON(modelJson: Json | string, weights?: WeightDa
   checkTopology(rawTopology, file);
   const {topology, renames} = normaliseKerasTopology(rawTopology);
   checkTopology(topology, file);
-  if (weights == null) return models.modelFromJSON({modelTopology: topology as tf.io.ModelArtifacts['modelTopology']} as Parameters<typeof models.modelFromJSON>[0]);
+  if (weights == null) return build(topology, file);
 
   const manifest = json['weightsManifest'] as {weights: tf.io.WeightsManifestEntry[]}[] | undefined;
   if (!Array.isArray(manifest)) throw new Error(`${FN}: weights were given but 'modelJson' has no 'weightsManifest'`);
@@ -73,7 +73,7 @@ export async function modelFromJSON(modelJson: Json | string, weights?: WeightDa
     throw new Error(`${FN}(${file}): weight data has ${given} bytes but the manifest's ${specs.length} weights need ${expected}`);
   }
   const weightData = toBuffer(weights);
-  const model = await models.modelFromJSON({modelTopology: topology} as Parameters<typeof models.modelFromJSON>[0]);
+  const model = await build(topology, file);
   const named = tf.io.decodeWeights(weightData, specs);
   try {
     model.loadWeights(matchWeightNames(named, model), true);
@@ -84,6 +84,21 @@ export async function modelFromJSON(modelJson: Json | string, weights?: WeightDa
   }
   tf.dispose(Object.values(named));
   return model;
+}
+
+/**
+ * tfjs-layers' own config errors (unknown class, bad option) get our prefix naming the file;
+ * engine errors (TypeError, RangeError) stay as they are so the fuzzer still sees them as bugs.
+ */
+async function build(topology: unknown, file: string): Promise<LayersModel> {
+  try {
+    return await models.modelFromJSON({modelTopology: topology} as Parameters<typeof models.modelFromJSON>[0]);
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError) && !e.message.startsWith(FN)) {
+      throw modelError(file, `tfjs-layers cannot build the model: ${e.message.split('\n')[0]}`);
+    }
+    throw e;
+  }
 }
 
 /**

@@ -12,12 +12,16 @@ export const MODEL_JSON_LIMITS = {
   /** Weights in a manifest, and elements in one weight (2^28 = 1 GiB of float32). */
   maxWeights: 1_000_000,
   maxWeightElements: 2 ** 28,
+  /** `units` / `filters` of one layer. */
+  maxUnits: 1 << 20,
 };
 
 /** Keys that would reach an object's prototype if a later step copied them with plain assignment. */
 const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Layer classes whose config carries code (Keras serialises the Python function's bytecode). */
 const CODE_LAYERS = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda']);
+
+const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 
 const isObj = (v: unknown): v is Json => v != null && typeof v === 'object' && !Array.isArray(v);
 
@@ -116,9 +120,11 @@ export function checkTopology(topology: unknown, file: string): void {
       if (!isObj(l)) throw modelError(file, `${where}: layer ${i} is not an object`);
       const lc = isObj(l['config']) ? l['config'] as Json : {};
       const name = typeof l['name'] === 'string' ? l['name'] : typeof lc['name'] === 'string' ? lc['name'] as string : `#${i}`;
+      if ('name' in lc && typeof lc['name'] !== 'string') throw modelError(file, `layer ${i} ('${name}') has a config name ${JSON.stringify(lc['name'])}; names are strings`);
       const lcls = l['class_name'];
       if (typeof lcls !== 'string') throw modelError(file, `layer '${name}' has no class_name`);
       if (CODE_LAYERS.has(lcls)) throw modelError(file, `layer '${name}' is a ${lcls} layer, which carries Python code; such layers are refused`);
+      if (MODEL_CLASSES.has(lcls) && !Array.isArray(lc['layers'])) throw modelError(file, `layer '${name}' is a ${lcls} without a 'layers' list`);
       if (names.has(name)) throw modelError(file, `two layers are named '${name}'`);
       names.set(name, i);
       order.push(name);
@@ -128,7 +134,7 @@ export function checkTopology(topology: unknown, file: string): void {
       }
       for (const k of ['units', 'filters']) {
         const u = lc[k];
-        if (u != null && (typeof u !== 'number' || !Number.isSafeInteger(u) || u < 0)) throw modelError(file, `layer '${name}' ${k} is ${JSON.stringify(u)}; a non-negative integer is required`);
+        if (u != null && (typeof u !== 'number' || !Number.isSafeInteger(u) || u < 0 || u > MODEL_JSON_LIMITS.maxUnits)) throw modelError(file, `layer '${name}' ${k} is ${JSON.stringify(u)}; an integer in [0, ${MODEL_JSON_LIMITS.maxUnits}] is required`);
       }
       if (Array.isArray(lc['layers']) || (isObj(lc['layers']))) models.push([l, `layer '${name}'`]);
     });

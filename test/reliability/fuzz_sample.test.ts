@@ -1,0 +1,18 @@
+// CI sample of `npm run fuzz`: 500 seeded cases of each kind, in-process with a per-case time check (workers would be too slow here).
+import {describe, expect, it} from 'vitest';
+import {runCase, Kind} from '../../scripts/fuzz/cases';
+
+describe('fuzz sample: every mutant is loaded or rejected with our error', () => {
+  for (const kind of ['pt', 'json'] as Kind[]) {
+    it(`${kind}: 500 cases, none crashed or slow`, async () => {
+      const bad: string[] = [];
+      for (let seed = 1; seed <= 500; seed++) {
+        const t0 = performance.now();
+        const r = await runCase(kind, seed);
+        const ms = performance.now() - t0;
+        if (r.outcome === 'crashed' || ms > 5000) bad.push(`--replay ${kind}:${seed} ${r.outcome} ${ms.toFixed(0)} ms ${r.what} :: ${r.message}`);
+      }
+      expect(bad).toEqual([]);
+    }, 60_000);
+  }
+});
