@@ -130,7 +130,11 @@ export function checkTopology(topology: unknown, file: string): void {
       order.push(name);
       for (const k of ['batch_input_shape', 'batch_shape']) checkShape(lc[k], file, `layer '${name}' ${k}`, true);
       for (const k of ['target_shape', 'kernel_size', 'pool_size', 'strides', 'dilation_rate']) {
-        if (Array.isArray(lc[k])) checkShape(lc[k], file, `layer '${name}' ${k}`, false);
+        // Keras also writes a single number for a square size.
+        const v = typeof lc[k] === 'number' ? [lc[k]] : lc[k];
+        if (!Array.isArray(v)) continue;
+        checkShape(v, file, `layer '${name}' ${k}`, false);
+        if ((v as number[]).some((d) => d > MODEL_JSON_LIMITS.maxUnits)) throw modelError(file, `layer '${name}' ${k} [${v}] has a size above ${MODEL_JSON_LIMITS.maxUnits}`);
       }
       for (const k of ['units', 'filters']) {
         const u = lc[k];
