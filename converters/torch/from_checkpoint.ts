@@ -1,45 +1,27 @@
 // Official PyTorch checkpoint bytes -> a tfjs LayersModel of a named architecture.
 import type * as tf from '@tensorflow/tfjs-layers';
-import {paccNet} from '../../src/models/paccnet';
-import {paccNetTorchKeyMap} from '../../src/models/paccnet_torch_keys';
-import {mobileViT} from '../../src/models/mobilevit';
-import {mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
+import {getModelEntry, modelNames, ModelEntry, TorchCheckpointSpec} from '../../src/models/registry';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
 import {applyTorchStateDict, stripWrapperPrefixes} from './apply';
 import {TorchStateDict, TorchTensor, readTorchCheckpoint} from './checkpoint';
 
 type InputShape = [number | null, number | null, number];
 
-interface ArchSpec {
-  build(numClasses: number, inputShape: InputShape): tf.LayersModel;
-  keyMap(numClasses: number): TorchKeyMap;
-  /** Duplicate state_dict names of one module: [alias prefix, real prefix] (spec §7.1 for PaCC-Net). */
-  aliases: [string, string][];
+/** An architecture name of the model registry (an entry with a PyTorch key map), e.g. `'paccnet-s'`; aliases are accepted too. */
+export type TorchArch = string;
+/** The architectures `fromTorchCheckpoint` and the CLI accept: the registry entries with a PyTorch key map. */
+export const TORCH_ARCHS: TorchArch[] = modelNames({torch: true});
+
+/** The registry entry of `arch` when it has a key map, else undefined. */
+function torchEntry(arch: unknown): (ModelEntry & {torch: TorchCheckpointSpec}) | undefined {
+  if (typeof arch !== 'string') return undefined;
+  try {
+    const e = getModelEntry(arch);
+    return e.torch ? e as ModelEntry & {torch: TorchCheckpointSpec} : undefined;
+  } catch {
+    return undefined;
+  }
 }
-
-const paccnet = (variant: 'xs' | 's' | 'h'): ArchSpec => ({
-  build: (numClasses, inputShape) => paccNet({variant, numClasses, inputShape}),
-  keyMap: (numClasses) => paccNetTorchKeyMap(variant, numClasses),
-  aliases: [['residual.', 'layer_5.0.']],
-});
-
-const mobilevit = (variant: 'xs' | 's'): ArchSpec => ({
-  build: (numClasses, inputShape) => mobileViT({variant, numClasses, inputShape}),
-  keyMap: (numClasses) => mobileVitTorchKeyMap(variant, numClasses),
-  aliases: [],
-});
-
-const ARCHS = {
-  'paccnet-xs': paccnet('xs'),
-  'paccnet-s': paccnet('s'),
-  'paccnet-h': paccnet('h'),
-  'mobilevit-xs': mobilevit('xs'),
-  'mobilevit-s': mobilevit('s'),
-} satisfies Record<string, ArchSpec>;
-
-export type TorchArch = keyof typeof ARCHS;
-/** The architectures `fromTorchCheckpoint` and the CLI accept. */
-export const TORCH_ARCHS = Object.keys(ARCHS) as TorchArch[];
 
 export interface FromTorchCheckpointOptions {
   arch: TorchArch;
@@ -93,26 +75,26 @@ function matchesKeyMap(tensors: Map<string, TorchTensor>, map: TorchKeyMap): boo
 
 /** Like `fromTorchCheckpoint`, returning the counts the CLI reports as well. */
 export function convertTorchCheckpoint(bytes: Uint8Array | ArrayBuffer, opts: FromTorchCheckpointOptions): TorchConversion {
-  const spec: ArchSpec | undefined = (ARCHS as Record<string, ArchSpec>)[opts?.arch];
-  if (!spec) throw new Error(`fromTorchCheckpoint: arch must be one of ${TORCH_ARCHS.join(', ')}, got '${opts?.arch}'`);
+  const entry = torchEntry(opts?.arch);
+  if (!entry) throw new Error(`fromTorchCheckpoint: arch must be one of ${modelNames({torch: true}).join(', ')}, got '${opts?.arch}'`);
   const progress = opts.onProgress ?? (() => {});
   progress('read', `reading ${(bytes.byteLength / 1e6).toFixed(1)} MB checkpoint`);
   const sd: TorchStateDict = readTorchCheckpoint(bytes);
   const warnings: string[] = [], aliased: string[] = [];
-  const tensors = resolveAliases(stripWrapperPrefixes(sd.tensors), spec.aliases, warnings, aliased);
+  const tensors = resolveAliases(stripWrapperPrefixes(sd.tensors), entry.torch.aliases ?? [], warnings, aliased);
 
   const fc = tensors.get('classifier.fc.weight');
   const numClasses = opts.numClasses ?? (fc && fc.shape.length === 2 ? fc.shape[0] : 1000);
   const inputShape = opts.inputShape ?? [null, null, 3];
   progress('build', `building ${opts.arch} (${numClasses} classes)`);
-  const model = spec.build(numClasses, inputShape);
+  const model = entry.build({numClasses, inputShape});
   progress('load', `loading ${tensors.size} tensors`);
   let res;
   try {
-    res = applyTorchStateDict(model, tensors, spec.keyMap(numClasses), `fromTorchCheckpoint(${opts.arch})`);
+    res = applyTorchStateDict(model, tensors, entry.torch.keyMap(numClasses), `fromTorchCheckpoint(${opts.arch})`);
   } catch (e) {
     model.dispose();
-    const fits = TORCH_ARCHS.filter((a) => a !== opts.arch && matchesKeyMap(tensors, ARCHS[a].keyMap(numClasses)));
+    const fits = modelNames({torch: true}).filter((a) => a !== entry.name && matchesKeyMap(tensors, torchEntry(a)!.torch.keyMap(numClasses)));
     if (fits.length && e instanceof Error) e.message += `\nhint: the checkpoint fits arch ${fits.map((a) => `'${a}'`).join(' / ')}`;
     throw e;
   }

@@ -14,7 +14,7 @@ import {ProgressBar} from '../shared/progress';
 const SPEC = {
   model: {type: 'string', help: 'folder with model.json written by train.ts or the converter (e.g. out/train/model)'},
   checkpoint: {type: 'string', help: 'an official PyTorch .pt checkpoint to convert and evaluate (with --arch)'},
-  arch: {type: 'string', choices: ['paccnet-xs', 'paccnet-s', 'paccnet-h', 'mobilevit-xs', 'mobilevit-s'], help: 'architecture of --checkpoint'},
+  arch: {type: 'string', choices: pacc.converters.TORCH_ARCHS, help: 'architecture of --checkpoint'},
   dataset: {type: 'string', default: 'fashion-mnist', choices: ['fashion-mnist', 'folder'], help: 'Fashion-MNIST IDX files or an ImageNet-style folder (val/<class>/*.jpg)'},
   data: {type: 'string', help: `data location (fashion-mnist: ${DEBIAN_FASHION_MNIST}; folder: <root>)`},
   size: {type: 'number', help: 'input side (default: the model input, else 32 / 256)'},
@@ -45,9 +45,9 @@ runMain(async () => {
   await tf.setBackend(a.backend);
   let model: tfl.LayersModel;
   if (a.checkpoint) {
-    if (!a.arch) throw new Error('--checkpoint needs --arch (paccnet-xs|s|h, mobilevit-xs|s)');
+    if (!a.arch) throw new Error(`--checkpoint needs --arch (${pacc.converters.TORCH_ARCHS.join(', ')})`);
     if (!existsSync(a.checkpoint)) throw new Error(`checkpoint not found: ${a.checkpoint}`);
-    model = await pacc.converters.fromTorchCheckpoint(new Uint8Array(readFileSync(a.checkpoint)), {arch: a.arch as never});
+    model = await pacc.converters.fromTorchCheckpoint(new Uint8Array(readFileSync(a.checkpoint)), {arch: a.arch});
   } else if (a.model) {
     if (!existsSync(join(a.model, 'model.json'))) throw new Error(`no model.json in ${a.model}`);
     model = await tfl.loadLayersModel(pacc.io.fileSystem(a.model));

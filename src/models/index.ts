@@ -11,5 +11,5 @@ export type {MobileVitConfig, MobileVitMv2Stage, MobileVitTransformerStage, Mobi
 export {mobileVitTorchKeyMap} from './mobilevit_torch_keys';
 export {preprocessImage} from './preprocess';
 export type {PreprocessOptions} from './preprocess';
-export {getModelEntry, MODEL_REGISTRY, registerModel} from './registry';
-export type {ModelEntry, RegistryBuildOptions} from './registry';
+export {getModelEntry, MODEL_REGISTRY, modelNames, registerModel} from './registry';
+export type {ModelEntry, ModelTask, RegistryBuildOptions, TorchCheckpointSpec} from './registry';

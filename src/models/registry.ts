@@ -1,43 +1,124 @@
-// The model registry: every named model family/variant with its builder and official parameter count (tests loop over it).
+// The model registry: one entry per named model (aliases, task, builder, PyTorch key map, parameter count, input); every list of model names derives from it.
 import type {LayersModel} from '@tensorflow/tfjs-layers';
-import {paccNet} from './paccnet';
-import {PACCNET_PARAM_COUNTS} from './paccnet_configs';
+import {replaceBlocks} from '../surgery/replace_blocks';
 import {mobileViT} from './mobilevit';
 import {MOBILEVIT_PARAM_COUNTS} from './mobilevit_configs';
+import {mobileVitTorchKeyMap} from './mobilevit_torch_keys';
+import {paccNet} from './paccnet';
+import {PACCNET_PARAM_COUNTS} from './paccnet_configs';
+import {paccNetTorchKeyMap} from './paccnet_torch_keys';
+import type {TorchKeyMap} from './torch_keymap';
+import {convNeXt} from './zoo/convnext';
+import {edgeViT} from './zoo/edgevit';
+import {mobileNetV2} from './zoo/mobilenetv2';
+import {resNet50} from './zoo/resnet50';
+
+export type ModelTask = 'classification' | 'detection' | 'segmentation';
 
 export interface RegistryBuildOptions {
   numClasses?: number;
   inputShape?: [number | null, number | null, number];
 }
 
+/** How an official PyTorch state_dict loads into the model (`pacc.converters.fromTorchCheckpoint`). */
+export interface TorchCheckpointSpec {
+  keyMap(numClasses: number): TorchKeyMap;
+  /** Duplicate state_dict names of one module, `[alias prefix, real prefix]`: checked equal, then dropped. */
+  aliases?: [string, string][];
+}
+
 export interface ModelEntry {
-  /** Registry name, also the converter's `arch` name, e.g. `paccnet-s`. */
+  /** Registry name, also the converter's `arch` name and the examples' `--model` value, e.g. `paccnet-s`. */
   name: string;
+  /** Other accepted names (case-insensitive, like `name`). */
+  aliases?: string[];
   family: string;
+  task: ModelTask;
+  /** Builds a fresh model; defaults: 1000 classes and the family's default input. */
   build: (opts?: RegistryBuildOptions) => LayersModel;
-  /** Trainable parameters with 1000 classes, equal to the official PyTorch model's. */
+  /** For models made by `replaceBlocks`: the model before surgery (the examples' `--no-surgery` baseline). */
+  base?: (opts?: RegistryBuildOptions) => LayersModel;
+  /** Present when official PyTorch checkpoints of this model can be converted. */
+  torch?: TorchCheckpointSpec;
+  /**
+   * Trainable parameters with 1000 classes: the official PyTorch model's count where one exists
+   * (docs/models.md, docs/surgery.md), otherwise our design's (the EdgeViT ParC variants).
+   */
   params: number;
-  /** True for models too slow for forward/gradient tests on the cpu backend (tests then check counts only). */
+  /** `[H, W, C]` the model was designed and counted at. */
+  defaultInput: [number, number, number];
+  /** True for models too slow for the full forward/gradient/fit tests on the cpu backend (tests run one small forward). */
   heavy?: boolean;
 }
 
+/** `replaceBlocks(base)`, disposing the base (replaceBlocks copied what it needed). */
+function surgered(base: LayersModel): LayersModel {
+  const m = replaceBlocks(base);
+  base.dispose();
+  return m;
+}
+
+// Zoo models as logits (no softmax) like the other entries. With a free input size the ParC
+// kernels are meta kernels of the official length, so the parameter counts are unchanged.
+const zooHead = (o: RegistryBuildOptions = {}) => ({numClasses: o.numClasses, inputShape: o.inputShape, classifierActivation: 'linear' as const});
+
+/** An entry for a ParC model made from a zoo base model by `replaceBlocks`. */
+function parcZoo(name: string, family: string, params: number, base: (o?: RegistryBuildOptions) => LayersModel, aliases: string[]): ModelEntry {
+  // Heavy: the cpu backend's conv backprop makes full training tests slow; test/surgery/
+  // covers their surgery, training and save/load at small inputs.
+  return {name, aliases, family, task: 'classification', params, defaultInput: [224, 224, 3], heavy: true, base, build: (o) => surgered(base(o))};
+}
+
+const paccnetTorch = (variant: 'xs' | 's' | 'h'): TorchCheckpointSpec => ({
+  keyMap: (numClasses) => paccNetTorchKeyMap(variant, numClasses),
+  // The official model registers layer_5.0 a second time as `residual` (docs/models.md).
+  aliases: [['residual.', 'layer_5.0.']],
+});
+const mobilevitTorch = (variant: 'xs' | 's'): TorchCheckpointSpec => ({keyMap: (numClasses) => mobileVitTorchKeyMap(variant, numClasses)});
+
+/** Adding a model = adding one entry here (CONTRIBUTING.md, "Adding a model"). */
 export const MODEL_REGISTRY: ModelEntry[] = [
-  {name: 'paccnet-xs', family: 'paccnet', params: PACCNET_PARAM_COUNTS.xs, build: (o) => paccNet({variant: 'xs', ...o})},
-  {name: 'paccnet-s', family: 'paccnet', params: PACCNET_PARAM_COUNTS.s, build: (o) => paccNet({variant: 's', ...o})},
-  {name: 'paccnet-h', family: 'paccnet', params: PACCNET_PARAM_COUNTS.h, heavy: true, build: (o) => paccNet({variant: 'h', ...o})},
-  {name: 'mobilevit-xs', family: 'mobilevit', params: MOBILEVIT_PARAM_COUNTS.xs, build: (o) => mobileViT({variant: 'xs', ...o})},
-  {name: 'mobilevit-s', family: 'mobilevit', params: MOBILEVIT_PARAM_COUNTS.s, build: (o) => mobileViT({variant: 's', ...o})},
+  {name: 'paccnet-xs', family: 'paccnet', task: 'classification', params: PACCNET_PARAM_COUNTS.xs, defaultInput: [256, 256, 3],
+    torch: paccnetTorch('xs'), build: (o) => paccNet({variant: 'xs', ...o})},
+  {name: 'paccnet-s', family: 'paccnet', task: 'classification', params: PACCNET_PARAM_COUNTS.s, defaultInput: [256, 256, 3],
+    torch: paccnetTorch('s'), build: (o) => paccNet({variant: 's', ...o})},
+  {name: 'paccnet-h', family: 'paccnet', task: 'classification', params: PACCNET_PARAM_COUNTS.h, defaultInput: [256, 256, 3], heavy: true,
+    torch: paccnetTorch('h'), build: (o) => paccNet({variant: 'h', ...o})},
+  {name: 'mobilevit-xs', family: 'mobilevit', task: 'classification', params: MOBILEVIT_PARAM_COUNTS.xs, defaultInput: [256, 256, 3],
+    torch: mobilevitTorch('xs'), build: (o) => mobileViT({variant: 'xs', ...o})},
+  {name: 'mobilevit-s', family: 'mobilevit', task: 'classification', params: MOBILEVIT_PARAM_COUNTS.s, defaultInput: [256, 256, 3],
+    torch: mobilevitTorch('s'), build: (o) => mobileViT({variant: 's', ...o})},
+  // The examples' older names (`resnet50`, …) stay as aliases: they always meant the surgered model.
+  parcZoo('parc-resnet50', 'parc-convnets', 23737640, (o) => resNet50({...zooHead(o), convBias: false}), ['resnet50']),
+  parcZoo('parc-mobilenetv2', 'parc-convnets', 3532136, (o) => mobileNetV2(zooHead(o)), ['mobilenetv2']),
+  parcZoo('parc-convnext-xt', 'parc-convnets', 7412824, (o) => convNeXt({...zooHead(o), variant: 'xt'}), ['convnext-xt']),
+  parcZoo('parc-convnext-tiny', 'parc-convnets', 28538056, (o) => convNeXt({...zooHead(o), variant: 'tiny'}), ['convnext-tiny', 'parc-convnext-t']),
+  parcZoo('parc-edgevit-xxs', 'parc-edgevit', 3410488, (o) => edgeViT({...zooHead(o), variant: 'xxs'}), ['edgevit-xxs']),
+  parcZoo('parc-edgevit-xs', 'parc-edgevit', 6184456, (o) => edgeViT({...zooHead(o), variant: 'xs'}), ['edgevit-xs']),
+  parcZoo('parc-edgevit-s', 'parc-edgevit', 11351368, (o) => edgeViT({...zooHead(o), variant: 's'}), ['edgevit-s']),
 ];
 
-/** Adds (or replaces) an entry; families outside this file register themselves through it. */
+const namesOf = (e: ModelEntry) => [e.name, ...(e.aliases ?? [])].map((n) => n.toLowerCase());
+
+/** Adds (or replaces, by name) an entry at run time; a name or alias already taken by another entry is an error. */
 export function registerModel(entry: ModelEntry): void {
+  const taken = new Set(MODEL_REGISTRY.filter((e) => e.name !== entry.name).flatMap(namesOf));
+  const clash = namesOf(entry).find((n) => taken.has(n));
+  if (clash) throw new Error(`registerModel: name '${clash}' of '${entry.name}' is already registered`);
   const i = MODEL_REGISTRY.findIndex((e) => e.name === entry.name);
   if (i >= 0) MODEL_REGISTRY[i] = entry;
   else MODEL_REGISTRY.push(entry);
 }
 
+/** Registered names (without aliases), optionally of one task and/or only those with a PyTorch key map. */
+export function modelNames(filter: {task?: ModelTask; torch?: boolean} = {}): string[] {
+  return MODEL_REGISTRY.filter((e) => (!filter.task || e.task === filter.task) && (!filter.torch || e.torch)).map((e) => e.name);
+}
+
+/** The entry of a name or alias (case-insensitive); unknown names throw, listing the known ones. */
 export function getModelEntry(name: string): ModelEntry {
-  const e = MODEL_REGISTRY.find((m) => m.name === name.toLowerCase());
+  const key = String(name).toLowerCase();
+  const e = MODEL_REGISTRY.find((m) => namesOf(m).includes(key));
   if (!e) throw new Error(`unknown model '${name}'; known: ${MODEL_REGISTRY.map((m) => m.name).join(', ')}`);
   return e;
 }

@@ -1,4 +1,4 @@
-// Every registered model: exact parameter counts, forward, gradients, fit, save/load round trips and leaks (cpu; wasm per skips).
+// Every registered model: unique names, derived name lists, exact parameter counts, forward (heavy ones: one small forward), gradients, fit, save/load and leaks.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +22,32 @@ function test(backend: string, name: string, fn: () => unknown, timeout?: number
   else it(name, fn, timeout);
 }
 
+describe('model registry: names', () => {
+  it('names and aliases are unique (case-insensitive) and every alias resolves to its entry', () => {
+    const all = MODEL_REGISTRY.flatMap((e) => [e.name, ...(e.aliases ?? [])].map((n) => n.toLowerCase()));
+    expect(all.filter((n, i) => all.indexOf(n) !== i)).toEqual([]);
+    for (const e of MODEL_REGISTRY) for (const n of [e.name, ...(e.aliases ?? [])]) expect(pacc.models.getModelEntry(n.toUpperCase())).toBe(e);
+    expect(() => pacc.models.getModelEntry('no-such-net')).toThrow(/unknown model 'no-such-net'; known: paccnet-xs/);
+  });
+
+  it('converter arch names, CLI help and examples choices derive from the registry', async () => {
+    const torch = MODEL_REGISTRY.filter((e) => e.torch).map((e) => e.name);
+    expect(torch).toEqual(expect.arrayContaining(['paccnet-xs', 'paccnet-s', 'paccnet-h', 'mobilevit-xs', 'mobilevit-s']));
+    expect(pacc.converters.TORCH_ARCHS).toEqual(torch);
+    expect(pacc.models.modelNames({torch: true})).toEqual(torch);
+    const {HELP} = await import('../../converters/cli_main');
+    for (const n of torch) expect(HELP).toContain(n);
+    const {MODEL_NAMES} = await import('../../examples/shared/models');
+    for (const e of MODEL_REGISTRY.filter((m) => m.task === 'classification')) expect(MODEL_NAMES).toEqual(expect.arrayContaining([e.name, ...(e.aliases ?? [])]));
+  });
+
+  it('registerModel refuses a name or alias another entry has', () => {
+    const e = MODEL_REGISTRY[0];
+    expect(() => pacc.models.registerModel({...e, name: 'another-net', aliases: [e.name.toUpperCase()]})).toThrow(/already registered/);
+    expect(MODEL_REGISTRY.some((m) => m.name === 'another-net')).toBe(false);
+  });
+});
+
 describe('model registry: parameter counts', () => {
   beforeAll(() => tf.setBackend('cpu'));
   for (const entry of MODEL_REGISTRY) {
@@ -32,6 +58,26 @@ describe('model registry: parameter counts', () => {
       expect(new Set(names).size).toBe(names.length);
       m.dispose();
     });
+  }
+});
+
+// 32×32 (the last stage is 1×1): the forward runs every layer at a fraction of the cost.
+const HEAVY_SIZE = 32;
+describe('heavy models: one small forward each (cpu)', () => {
+  beforeAll(() => tf.setBackend('cpu'));
+  for (const entry of MODEL_REGISTRY.filter((e) => e.heavy)) {
+    it(`${entry.name}: logits of shape [1, ${CLASSES}], finite, at ${HEAVY_SIZE}×${HEAVY_SIZE}; no leaks`, () => {
+      const m = entry.build({numClasses: CLASSES, inputShape: [HEAVY_SIZE, HEAVY_SIZE, entry.defaultInput[2]]});
+      const before = tf.memory().numTensors;
+      const y = tf.tidy(() => m.predict(tf.randomUniform([1, HEAVY_SIZE, HEAVY_SIZE, entry.defaultInput[2]])) as tf.Tensor);
+      expect(y.shape).toEqual([1, CLASSES]);
+      const v = y.dataSync();
+      expect(v.every(Number.isFinite)).toBe(true);
+      expect(Math.max(...v.map(Math.abs))).toBeGreaterThan(0);
+      y.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      m.dispose();
+    }, 120_000);
   }
 });
 

@@ -7,4 +7,3 @@ export type {ConvNeXtOptions} from './convnext';
 export type {ZooOptions} from './common';
 export {edgeViT} from './edgevit';
 export type {EdgeViTOptions} from './edgevit';
-import './registry_entries';
