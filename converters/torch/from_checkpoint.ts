@@ -68,6 +68,13 @@ function resolveAliases(tensors: Map<string, TorchTensor>, aliases: [string, str
   return out;
 }
 
+/** The class count the checkpoint's shapes imply, per the entry's rule (default: rows of `classifier.fc.weight`). */
+function checkpointClasses(spec: TorchCheckpointSpec, tensors: Map<string, TorchTensor>): number | undefined {
+  if (spec.numClassesOf) return spec.numClassesOf(new Map([...tensors].map(([k, t]) => [k, t.shape])));
+  const fc = tensors.get('classifier.fc.weight');
+  return fc && fc.shape.length === 2 ? fc.shape[0] : undefined;
+}
+
 /** True when every key-map entry is present with its shape (used to suggest the right arch). */
 function matchesKeyMap(tensors: Map<string, TorchTensor>, map: TorchKeyMap): boolean {
   return map.entries.every((e) => tensors.get(e.torchKey)?.shape.join() === e.torchShape.join());
@@ -83,9 +90,8 @@ export function convertTorchCheckpoint(bytes: Uint8Array | ArrayBuffer, opts: Fr
   const warnings: string[] = [], aliased: string[] = [];
   const tensors = resolveAliases(stripWrapperPrefixes(sd.tensors), entry.torch.aliases ?? [], warnings, aliased);
 
-  const fc = tensors.get('classifier.fc.weight');
-  const numClasses = opts.numClasses ?? (fc && fc.shape.length === 2 ? fc.shape[0] : 1000);
-  const inputShape = opts.inputShape ?? [null, null, 3];
+  const numClasses = opts.numClasses ?? checkpointClasses(entry.torch, tensors) ?? 1000;
+  const inputShape = opts.inputShape ?? entry.torch.inputShape ?? [null, null, 3];
   progress('build', `building ${opts.arch} (${numClasses} classes)`);
   const model = entry.build({numClasses, inputShape});
   progress('load', `loading ${tensors.size} tensors`);

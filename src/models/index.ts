@@ -13,3 +13,5 @@ export {preprocessImage} from './preprocess';
 export type {PreprocessOptions} from './preprocess';
 export {getModelEntry, MODEL_REGISTRY, modelNames, registerModel} from './registry';
 export type {ModelEntry, ModelTask, RegistryBuildOptions, TorchCheckpointSpec} from './registry';
+export {backboneTorchEntries, resolveBackboneName, TASK_BACKBONES, taskBackbone} from './backbones';
+export type {TaskBackbone, TaskBackboneName} from './backbones';

@@ -95,8 +95,29 @@ function validate(opts: MobileViTOptions): {cfg: MobileVitConfig; numClasses: nu
 export function mobileViT(opts: MobileViTOptions): tf.LayersModel {
   const {cfg, numClasses, inputShape} = validate(opts);
   const input = tf.input({shape: inputShape, name: 'input'});
+  const {stages} = mobileViTBody(input, cfg);
+  let x = stages[stages.length - 1];
+  const c = channelsOf(x, 'mobileViT');
+  const exp = Math.min(cfg.lastLayerExpFactor * c, 960);
+  x = convLayer(x, {filters: exp, kernelSize: 1, name: 'conv_1x1_exp'});
+  x = tf.layers.globalAveragePooling2d({name: 'classifier.global_pool'}).apply(x) as Sym;
+  x = dropout(x, cfg.classifierDropout, 'classifier.dropout');
+  const logits = dense(x, numClasses, 'classifier.fc');
+  return tf.model({inputs: input, outputs: logits, name: `mobilevit_${opts.variant}`});
+}
+
+/**
+ * conv_1 and layer_1 … layer_5 (no conv_1x1_exp, no classifier): every stage output, for the
+ * classifier and the detection / segmentation models. `outputStride` 16 runs layer_5's
+ * InvertedResidual at stride 1 as the official `dilate_l5` (the MobileViT block gets no dilation).
+ */
+export function mobileViTBody(input: Sym, cfg: MobileVitConfig, opts: {outputStride?: 16 | 32} = {}): {stages: Sym[]} {
+  const os = opts.outputStride ?? 32;
+  if (os !== 16 && os !== 32) throw new Error(`mobileViTBody: outputStride must be 16 or 32, got ${os}`);
   let x = convLayer(input, {filters: cfg.stemChannels, kernelSize: 3, strides: 2, name: 'conv_1'});
   let c = cfg.stemChannels;
+  const stages: Sym[] = [];
+  const last = cfg.stages.length - 1;
   cfg.stages.forEach((stage, s) => {
     const layer = `layer_${s + 1}`;
     if (stage.kind === 'mv2') {
@@ -105,15 +126,12 @@ export function mobileViT(opts: MobileViTOptions): tf.LayersModel {
         c = stage.outChannels;
       }
     } else {
-      x = invertedResidual(x, {inC: c, outC: stage.outChannels, stride: 2, expand: stage.expandRatio, name: `${layer}.0`});
+      const stride = os === 16 && s === last ? 1 : 2;
+      x = invertedResidual(x, {inC: c, outC: stage.outChannels, stride, expand: stage.expandRatio, name: `${layer}.0`});
       c = stage.outChannels;
       x = mobileVitBlock(x, stage, cfg, `${layer}.1`);
     }
+    stages.push(x);
   });
-  const exp = Math.min(cfg.lastLayerExpFactor * c, 960);
-  x = convLayer(x, {filters: exp, kernelSize: 1, name: 'conv_1x1_exp'});
-  x = tf.layers.globalAveragePooling2d({name: 'classifier.global_pool'}).apply(x) as Sym;
-  x = dropout(x, cfg.classifierDropout, 'classifier.dropout');
-  const logits = dense(x, numClasses, 'classifier.fc');
-  return tf.model({inputs: input, outputs: logits, name: `mobilevit_${opts.variant}`});
+  return {stages};
 }

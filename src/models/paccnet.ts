@@ -36,14 +36,23 @@ export function resolvePaccNetConfig(opts: PaccNetOptions = {}): PaccNetConfig {
   return {...base, mixer: opts.mixer ?? base.mixer ?? 'pacc', method: opts.method ?? base.method ?? 'bilinear'};
 }
 
-/** The body up to conv_1x1_exp (shared with detection / segmentation heads): returns every stage output. */
-export function paccNetBackbone(input: Sym, cfg: PaccNetConfig): {stages: Sym[]; features: Sym} {
+/**
+ * The body (shared with the detection / segmentation models): every stage output, and `features` =
+ * conv_1x1_exp on the last one unless `withExp` is false (the task models drop that layer).
+ * `outputStride` 16 runs the last stage at stride 1 as the official `dilate_l5` does (its 3×3
+ * depthwise keeps dilation 1; the PaCC meta kernels are stretched to the larger map).
+ */
+export function paccNetBackbone(input: Sym, cfg: PaccNetConfig, opts: {outputStride?: 16 | 32; withExp?: boolean} = {}): {stages: Sym[]; features: Sym} {
+  const os = opts.outputStride ?? 32;
+  if (os !== 16 && os !== 32) throw new Error(`paccNetBackbone: outputStride must be 16 or 32, got ${os}`);
   if (!cfg.stages?.length) throw new Error('paccNet: config.stages must list at least one stage');
   let x = convLayer(input, {filters: cfg.stemChannels, kernelSize: cfg.stemKernel, strides: cfg.stemStride ?? 2, name: 'conv_1'});
   let c = cfg.stemChannels;
   const outs: Sym[] = [];
-  cfg.stages.forEach((st, si) => {
+  const last = cfg.stages.length - 1;
+  cfg.stages.forEach((st0, si) => {
     const layer = `layer_${si + 1}`;
+    const st = os === 16 && si === last ? {...st0, stride: 1} : st0;
     if (st.kind === 'mv2') {
       for (let b = 0; b < st.numBlocks; b++) {
         x = invertedResidual(x, {inC: c, outC: st.outChannels, stride: b === 0 ? st.stride : 1, expand: st.expandRatio, name: `${layer}.${b}`});
@@ -61,6 +70,7 @@ export function paccNetBackbone(input: Sym, cfg: PaccNetConfig): {stages: Sym[];
     }
     outs.push(x);
   });
+  if (opts.withExp === false) return {stages: outs, features: x};
   const exp = cfg.expChannels ?? Math.min(4 * c, 960);
   const features = convLayer(x, {filters: exp, kernelSize: 1, name: 'conv_1x1_exp'});
   return {stages: outs, features};

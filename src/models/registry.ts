@@ -25,6 +25,10 @@ export interface TorchCheckpointSpec {
   keyMap(numClasses: number): TorchKeyMap;
   /** Duplicate state_dict names of one module, `[alias prefix, real prefix]`: checked equal, then dropped. */
   aliases?: [string, string][];
+  /** The class count a checkpoint was trained with, read from its tensors' shapes (default: rows of `classifier.fc.weight`). */
+  numClassesOf?: (shapes: Map<string, number[]>) => number | undefined;
+  /** Input shape the converter builds when the caller gives none (default `[null, null, 3]`). */
+  inputShape?: [number | null, number | null, number];
 }
 
 export interface ModelEntry {
