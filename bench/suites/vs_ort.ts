@@ -11,15 +11,17 @@ const SIZE = 256;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /**
  * Where the official exports are looked for: bench/data/ (a local copy), then the shared fixtures
- * next to the clone (../shared/fixtures). The files are ~10 MB each, too big to commit.
+ * next to the clone (../shared/fixtures). The files are 10-22 MB each, too big to commit. The S
+ * exports are made from the official code by bench/peers/export_onnx.py (see bench/README.md).
  */
 const ONNX_DIRS = [join(ROOT, 'bench/data'), resolve(ROOT, '../shared/fixtures')];
 
 /** Rows: registry model and the official ONNX export of the same network (null: none exists). */
 const ROWS: {label: string; model: string; onnx: string | null}[] = [
   {label: 'PaCC-Net-XS', model: 'paccnet-xs', onnx: 'edgeformer_xs.onnx'},
-  {label: 'PaCC-Net-S', model: 'paccnet-s', onnx: null},
+  {label: 'PaCC-Net-S', model: 'paccnet-s', onnx: 'edgeformer_s.onnx'},
   {label: 'MobileViT-XS', model: 'mobilevit-xs', onnx: 'mobilevit_xs.onnx'},
+  {label: 'MobileViT-S', model: 'mobilevit-s', onnx: 'mobilevit_s.onnx'},
 ];
 
 type Runner = () => Promise<number>;
