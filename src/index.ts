@@ -45,6 +45,8 @@ export {EdgeVitGlobalSparseAttn} from './layers/parc_edgevit_attention';
 export {Normalization} from './layers/parc_normalization';
 /** `pacc.zoo.*`: base-model builders with Keras-compatible layer names (issue 7). */
 export * as zoo from './models/zoo/index';
+/** `pacc.detection.*`: SSD anchors, box coder, matcher, multibox loss, post-processing, `load()` detector (issue 13; docs/detection.md). */
+export * as detection from './detection/index';
 
 /** `pacc.optimizeForInference(model)`: BN folding, fused bias + activation, folded PaCC blocks (issue 17, docs/inference.md). */
 export {optimizeForInference, FusedConv2D, FusedDense, FusedPaccBlock} from './optimize/index';

@@ -15,3 +15,6 @@ export {getModelEntry, MODEL_REGISTRY, modelNames, registerModel} from './regist
 export type {ModelEntry, ModelTask, RegistryBuildOptions, TorchCheckpointSpec} from './registry';
 export {backboneTorchEntries, resolveBackboneName, TASK_BACKBONES, taskBackbone} from './backbones';
 export type {TaskBackbone, TaskBackboneName} from './backbones';
+export {ssd, SsdOutputs, SSD_ANCHORS_PER_LOCATION, SSD_OUTPUT_STRIDES, SSD_PARAM_COUNTS, SSD_PROJ_CHANNELS} from './ssd';
+export type {SsdOptions} from './ssd';
+export {ssdNumClassesOf, ssdTorchKeyMap} from './ssd_torch_keys';

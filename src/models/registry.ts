@@ -7,6 +7,8 @@ import {mobileVitTorchKeyMap} from './mobilevit_torch_keys';
 import {paccNet} from './paccnet';
 import {PACCNET_PARAM_COUNTS} from './paccnet_configs';
 import {paccNetTorchKeyMap} from './paccnet_torch_keys';
+import {ssd, SSD_PARAM_COUNTS} from './ssd';
+import {ssdNumClassesOf, ssdTorchKeyMap} from './ssd_torch_keys';
 import type {TorchKeyMap} from './torch_keymap';
 import {convNeXt} from './zoo/convnext';
 import {edgeViT} from './zoo/edgevit';
@@ -45,7 +47,7 @@ export interface ModelEntry {
   /** Present when official PyTorch checkpoints of this model can be converted. */
   torch?: TorchCheckpointSpec;
   /**
-   * Trainable parameters with 1000 classes: the official PyTorch model's count where one exists
+   * Trainable parameters with the builder's default classes (1000; detection: 81): the official PyTorch model's count where one exists
    * (docs/models.md, docs/surgery.md), otherwise our design's (the EdgeViT ParC variants).
    */
   params: number;
@@ -80,6 +82,26 @@ const paccnetTorch = (variant: 'xs' | 's' | 'h'): TorchCheckpointSpec => ({
 });
 const mobilevitTorch = (variant: 'xs' | 's'): TorchCheckpointSpec => ({keyMap: (numClasses) => mobileVitTorchKeyMap(variant, numClasses)});
 
+/**
+ * An SSD detector over a task backbone (docs/detection.md). Defaults: 81 classes (COCO + background)
+ * and 320×320 (the anchor count depends on the input size, so the converter builds that size);
+ * `params` is the count at 81 classes. Heavy: a 320×320 forward is slow on the cpu backend.
+ */
+function ssdEntry(backbone: 'paccnet-xs' | 'paccnet-s' | 'mobilevit-xs' | 'mobilevit-s', aliases: string[]): ModelEntry {
+  const torch: TorchCheckpointSpec = {
+    keyMap: (numClasses) => ssdTorchKeyMap(backbone, numClasses),
+    numClassesOf: ssdNumClassesOf,
+    inputShape: [320, 320, 3],
+  };
+  // EdgeFormer's stray `encoder.residual` attribute aliases encoder.layer_5.0.
+  if (backbone.startsWith('paccnet')) torch.aliases = [['encoder.residual.', 'encoder.layer_5.0.']];
+  return {
+    name: `ssd-${backbone}`, aliases, family: 'ssd', task: 'detection', params: SSD_PARAM_COUNTS[backbone],
+    defaultInput: [320, 320, 3], heavy: true, torch,
+    build: (o = {}) => ssd({backbone, numClasses: o.numClasses ?? 81, inputShape: o.inputShape ?? [320, 320, 3]}),
+  };
+}
+
 /** Adding a model = adding one entry here (CONTRIBUTING.md, "Adding a model"). */
 export const MODEL_REGISTRY: ModelEntry[] = [
   {name: 'paccnet-xs', family: 'paccnet', task: 'classification', params: PACCNET_PARAM_COUNTS.xs, defaultInput: [256, 256, 3],
@@ -100,6 +122,10 @@ export const MODEL_REGISTRY: ModelEntry[] = [
   parcZoo('parc-edgevit-xxs', 'parc-edgevit', 3410488, (o) => edgeViT({...zooHead(o), variant: 'xxs'}), ['edgevit-xxs']),
   parcZoo('parc-edgevit-xs', 'parc-edgevit', 6184456, (o) => edgeViT({...zooHead(o), variant: 'xs'}), ['edgevit-xs']),
   parcZoo('parc-edgevit-s', 'parc-edgevit', 11351368, (o) => edgeViT({...zooHead(o), variant: 's'}), ['edgevit-s']),
+  ssdEntry('paccnet-s', ['ssd-edgeformer-s']),
+  ssdEntry('paccnet-xs', ['ssd-edgeformer-xs']),
+  ssdEntry('mobilevit-s', []),
+  ssdEntry('mobilevit-xs', []),
 ];
 
 const namesOf = (e: ModelEntry) => [e.name, ...(e.aliases ?? [])].map((n) => n.toLowerCase());

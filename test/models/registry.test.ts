@@ -65,7 +65,7 @@ describe('model registry: parameter counts', () => {
 const HEAVY_SIZE = 32;
 describe('heavy models: one small forward each (cpu)', () => {
   beforeAll(() => tf.setBackend('cpu'));
-  for (const entry of MODEL_REGISTRY.filter((e) => e.heavy)) {
+  for (const entry of MODEL_REGISTRY.filter((e) => e.heavy && e.task === 'classification')) {
     it(`${entry.name}: logits of shape [1, ${CLASSES}], finite, at ${HEAVY_SIZE}×${HEAVY_SIZE}; no leaks`, () => {
       const m = entry.build({numClasses: CLASSES, inputShape: [HEAVY_SIZE, HEAVY_SIZE, entry.defaultInput[2]]});
       const before = tf.memory().numTensors;
@@ -82,7 +82,7 @@ describe('heavy models: one small forward each (cpu)', () => {
 });
 
 for (const backend of ['cpu', 'wasm']) {
-  for (const entry of MODEL_REGISTRY.filter((e) => !e.heavy)) {
+  for (const entry of MODEL_REGISTRY.filter((e) => !e.heavy && e.task === 'classification')) {
     describe(`${entry.name} on ${backend}`, () => {
       let model: tf.LayersModel;
       beforeAll(async () => {
