@@ -45,6 +45,8 @@ export {EdgeVitGlobalSparseAttn} from './layers/parc_edgevit_attention';
 export {Normalization} from './layers/parc_normalization';
 /** `pacc.zoo.*`: base-model builders with Keras-compatible layer names (issue 7). */
 export * as zoo from './models/zoo/index';
+/** `pacc.metrics.*`: COCO box AP (pycocotools-equal) and segmentation mean IoU (issues 13, 14; docs/metrics.md). */
+export * as metrics from './metrics/index';
 /** `pacc.detection.*`: SSD anchors, box coder, matcher, multibox loss, post-processing, `load()` detector (issue 13; docs/detection.md). */
 export * as detection from './detection/index';
 
