@@ -49,6 +49,8 @@ export * as zoo from './models/zoo/index';
 export * as metrics from './metrics/index';
 /** `pacc.detection.*`: SSD anchors, box coder, matcher, multibox loss, post-processing, `load()` detector (issue 13; docs/detection.md). */
 export * as detection from './detection/index';
+/** `pacc.segmentation.*`: DeepLabV3 cross-entropy loss, `load()` semantic segmenter, PASCAL VOC labels (issue 14; docs/segmentation.md). */
+export * as segmentation from './segmentation/index';
 
 /** `pacc.optimizeForInference(model)`: BN folding, fused bias + activation, folded PaCC blocks (issue 17, docs/inference.md). */
 export {optimizeForInference, FusedConv2D, FusedDense, FusedPaccBlock} from './optimize/index';

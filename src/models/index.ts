@@ -18,3 +18,6 @@ export type {TaskBackbone, TaskBackboneName} from './backbones';
 export {ssd, SsdOutputs, SSD_ANCHORS_PER_LOCATION, SSD_OUTPUT_STRIDES, SSD_PARAM_COUNTS, SSD_PROJ_CHANNELS} from './ssd';
 export type {SsdOptions} from './ssd';
 export {ssdNumClassesOf, ssdTorchKeyMap} from './ssd_torch_keys';
+export {deeplabV3, deepLabV3Head, DEEPLABV3_PARAM_COUNTS} from './deeplabv3';
+export type {DeepLabV3HeadOptions, DeepLabV3HeadOutputs, DeepLabV3Options} from './deeplabv3';
+export {deepLabV3HeadTorchEntries, deepLabV3NumClassesOf, deepLabV3TorchKeyMap} from './deeplabv3_torch_keys';
