@@ -52,13 +52,20 @@ function mutateJson(text: string, r: () => number): [string, string] {
   const j = JSON.parse(text);
   const layers: any[] = j.modelTopology.model_config.config.layers;
   const pick = () => layers[Math.floor(r() * layers.length)];
-  const m = Math.floor(r() * 9);
+  const m = Math.floor(r() * 10);
   if (m === 0) { const a = pick(), b = pick(); a.inbound_nodes = [[[b.name, 0, 0, {}]]]; b.inbound_nodes = [[[a.name, 0, 0, {}]]]; return [JSON.stringify(j), `cycle ${a.name}<->${b.name}`]; }
   if (m === 1) { pick().inbound_nodes = [[['ghost_' + Math.floor(r() * 1e6), 0, 0, {}]]]; return [JSON.stringify(j), 'unknown inbound']; }
   if (m === 2) { const l = pick(); l.config[Object.keys(l.config)[Math.floor(r() * Object.keys(l.config).length)]] = [-1, 2.5, 1e12, null, 'x', {}][Math.floor(r() * 6)]; return [JSON.stringify(j), `config value of ${l.name}`]; }
   if (m === 3) { layers.splice(Math.floor(r() * layers.length), 1); return [JSON.stringify(j), 'drop a layer']; }
   if (m === 4) { pick().class_name = ['Lambda', 'NoSuchLayer', 'Functional', '__proto__'][Math.floor(r() * 4)]; return [JSON.stringify(j), 'class swap']; }
   if (m === 5) { const s = JSON.stringify(j); const d = 50 + Math.floor(r() * 5000); return [s.replace('"format"', `"x":${'['.repeat(d)}${']'.repeat(d)},"format"`), `nest ${d}`]; }
+  if (m === 9) {
+    // Wiring: an inbound reference whose node or tensor index is out of range or not a number.
+    const l = pick(); const node = l.inbound_nodes?.[0]?.[0];
+    if (!Array.isArray(node)) { delete l.inbound_nodes; return [JSON.stringify(j), `no inbound_nodes on ${l.name}`]; }
+    node[1 + Math.floor(r() * 2)] = [1, 7, -1, 'x', null][Math.floor(r() * 5)];
+    return [JSON.stringify(j), `inbound index of ${l.name}: ${JSON.stringify(node)}`];
+  }
   if (m === 6) { const s = JSON.stringify(j); const k = ['__proto__', 'constructor', 'prototype'][Math.floor(r() * 3)]; return [s.replace('"config":{', `"config":{"${k}":{"x":1},`), `key ${k}`]; }
   const s = JSON.stringify(j);
   if (m === 7) { const n = Math.floor(r() * s.length); return [s.slice(0, n), `truncate to ${n}`]; }

@@ -57,7 +57,7 @@ export async function modelFromJSON(modelJson: Json | string, weights?: WeightDa
   }
   checkTopology(rawTopology, file);
   const {topology, renames} = normaliseKerasTopology(rawTopology);
-  checkTopology(topology, file);
+  checkTopology(topology, file, true);
   if (weights == null) return build(topology, file);
 
   const manifest = json['weightsManifest'] as {weights: tf.io.WeightsManifestEntry[]}[] | undefined;

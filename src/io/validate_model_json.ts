@@ -94,11 +94,72 @@ function inboundNames(nodes: unknown): string[] {
   return out;
 }
 
+/** A functional model (tfjs-layers' Container.fromConfig): its layers are wired by `inbound_nodes`. */
+const isFunctional = (m: Json, cfg: Json) => m['class_name'] === 'Functional' || m['class_name'] === 'Model' || 'input_layers' in cfg || 'output_layers' in cfg;
+
+const isIndex = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Recurrent layers return their states too when `return_state` is set (a Bidirectional LSTM: 1 + 2·2). */
+const MULTI_OUTPUT = new Set(['RNN', 'SimpleRNN', 'GRU', 'LSTM', 'ConvLSTM2D', 'Bidirectional']);
+
+/** How many output tensors a layer can have: a nested model's outputs, a recurrent layer's bound, else one. */
+function outputCount(l: Json): number {
+  const cls = l['class_name'] as string;
+  const cfg = isObj(l['config']) ? l['config'] : {};
+  if (MODEL_CLASSES.has(cls)) return Array.isArray(cfg['output_layers']) ? Math.max(1, cfg['output_layers'].length) : 1;
+  return MULTI_OUTPUT.has(cls) ? 5 : 1;
+}
+
+/**
+ * The wiring tfjs-layers reads without checking (Container.fromConfig): every layer of a
+ * functional model has a top-level name and an `inbound_nodes` list; each node is a list of
+ * `[layer, nodeIndex, tensorIndex, kwargs?]` whose node index exists (an out-of-range index
+ * would make tfjs re-queue the node forever) and whose tensor index is within the layer's
+ * outputs (else tfjs hands `undefined` on as a tensor); `input_layers` / `output_layers` are lists of
+ * `[layer, nodeIndex, tensorIndex]` of existing layers and nodes. `order` holds the layer names.
+ */
+function checkKeras2Graph(layers: Json[], cfg: Json, order: string[], file: string, where: string): void {
+  const nodes = new Map<string, number>();
+  const outputs = new Map<string, number>();
+  layers.forEach((l, i) => {
+    const name = order[i];
+    if (typeof l['name'] !== 'string') throw modelError(file, `layer '${name}' of ${where} has no top-level 'name' (a functional model's layers need one)`);
+    const inbound = l['inbound_nodes'];
+    if (!Array.isArray(inbound)) throw modelError(file, `layer '${name}' of ${where} has no 'inbound_nodes' list (got ${JSON.stringify(inbound)?.slice(0, 40)})`);
+    // An InputLayer has no inbound node but makes one; every call of a layer makes one.
+    nodes.set(name, Math.max(1, inbound.length));
+    outputs.set(name, outputCount(l));
+  });
+  const ref = (r: unknown, what: string) => {
+    if (!Array.isArray(r) || typeof r[0] !== 'string' || !isIndex(r[1]) || !isIndex(r[2]) || r.length > 4 || (r.length === 4 && r[3] != null && !isObj(r[3]))) {
+      throw modelError(file, `${what} is ${JSON.stringify(r)?.slice(0, 80)}; expected [layer name, node index, tensor index, kwargs?]`);
+    }
+    const n = nodes.get(r[0]);
+    if (n === undefined) throw modelError(file, `${what} names '${r[0]}', which is not a layer of ${where}`);
+    if (r[1] >= n) throw modelError(file, `${what} asks for node ${r[1]} of layer '${r[0]}', which has ${n}`);
+    const o = outputs.get(r[0])!;
+    if (r[2] >= o) throw modelError(file, `${what} asks for output ${r[2]} of layer '${r[0]}', which has ${o === 1 ? 'one' : `at most ${o}`}`);
+  };
+  layers.forEach((l, i) => {
+    (l['inbound_nodes'] as unknown[]).forEach((node, k) => {
+      if (!Array.isArray(node)) throw modelError(file, `layer '${order[i]}' inbound node ${k} is ${JSON.stringify(node)?.slice(0, 40)}; expected a list`);
+      node.forEach((r, j) => ref(r, `layer '${order[i]}' inbound node ${k} input ${j}`));
+    });
+  });
+  for (const k of ['input_layers', 'output_layers']) {
+    const ends = cfg[k];
+    if (!Array.isArray(ends) || ends.length === 0) throw modelError(file, `${where}: '${k}' must be a non-empty list, got ${JSON.stringify(ends)?.slice(0, 40)}`);
+    ends.forEach((r, j) => ref(r, `${where} ${k}[${j}]`));
+  }
+}
+
 /**
  * Checks a (Keras 2 or 3) topology: layer classes, shapes, unknown / duplicate / cyclic inbound
  * layers, recursively into nested models. Throws an Error naming the file and the layer.
+ * With `keras2` (a topology in the Keras 2 layout tfjs-layers reads, i.e. after normalisation)
+ * the wiring of functional models is checked entry by entry as well.
  */
-export function checkTopology(topology: unknown, file: string): void {
+export function checkTopology(topology: unknown, file: string, keras2 = false): void {
   let total = 0;
   const models: [Json, string][] = [];
   if (isObj(topology)) models.push([topology, 'the model']);
@@ -142,6 +203,7 @@ export function checkTopology(topology: unknown, file: string): void {
       }
       if (Array.isArray(lc['layers']) || (isObj(lc['layers']))) models.push([l, `layer '${name}'`]);
     });
+    if (keras2 && isFunctional(m, cfg)) checkKeras2Graph(layers as Json[], cfg, order, file, where);
     // Graph: every inbound name must be a layer of this model; Kahn's order finds cycles.
     const deps = layers.map((l: Json) => inboundNames(l['inbound_nodes']));
     const indeg = new Array<number>(layers.length).fill(0);

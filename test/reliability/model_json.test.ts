@@ -49,6 +49,33 @@ describe('modelFromJSON refuses hostile model files with its own errors', () => 
     await expect(modelFromJSON(j)).rejects.toThrow(/layer 'd2' takes its input from 'ghost', which is not a layer/);
   });
 
+  it('a layer without inbound_nodes in a functional model is refused (tfjs-layers would throw a TypeError)', async () => {
+    const j = tiny();
+    delete layers(j)[2].inbound_nodes;
+    await expect(modelFromJSON(j, undefined, 'm.json')).rejects.toThrow(/modelFromJSON\(m\.json\): layer 'd2' of the model has no 'inbound_nodes' list/);
+  });
+
+  it('an inbound node index past the inbound layer\'s nodes is refused instead of hanging', async () => {
+    const j = tiny();
+    layers(j)[2].inbound_nodes = [[['d1', 3, 0, {}]]];
+    await expect(modelFromJSON(j)).rejects.toThrow(/layer 'd2' inbound node 0 input 0 asks for node 3 of layer 'd1', which has 1/);
+  });
+
+  it('a malformed inbound entry or endpoint names where it is', async () => {
+    const j = tiny();
+    layers(j)[1].inbound_nodes = [[['in', 'x', 0, {}]]];
+    await expect(modelFromJSON(j)).rejects.toThrow(/layer 'd1' inbound node 0 input 0 is \["in","x",0,\{\}\]; expected \[layer name, node index, tensor index, kwargs\?\]/);
+    const k = tiny();
+    k.modelTopology.model_config.config.output_layers = [['nope', 0, 0]];
+    await expect(modelFromJSON(k)).rejects.toThrow(/the model output_layers\[0\] names 'nope', which is not a layer/);
+    const o = tiny();
+    layers(o)[2].inbound_nodes = [[['d1', 0, 1, {}]]];
+    await expect(modelFromJSON(o)).rejects.toThrow(/layer 'd2' inbound node 0 input 0 asks for output 1 of layer 'd1', which has one/);
+    const e = tiny();
+    e.modelTopology.model_config.config.input_layers = [['in', 1, 0]];
+    await expect(modelFromJSON(e)).rejects.toThrow(/input_layers\[0\] asks for node 1 of layer 'in', which has 1/);
+  });
+
   it('duplicate layer names are refused', async () => {
     const j = tiny();
     layers(j)[2].name = 'd1'; layers(j)[2].config.name = 'd1';
