@@ -48,8 +48,14 @@ export interface DeepLabV3HeadOutputs {
   logits: Sym;
 }
 
-/** Official trainable-parameter counts at 21 classes (DeepLabV3 with the named backbone), as counted on the PyTorch models. */
-export const DEEPLABV3_PARAM_COUNTS: Partial<Record<TaskBackboneName, number>> = {'paccnet-s': 5_816_397, 'mobilevit-s': 6_357_941};
+/**
+ * Official trainable-parameter counts at 21 classes, counted on the PyTorch models built from the
+ * official configs (the XS ones by scripts/oracle/deeplab_oracle.py: EdgeFormer scale_xs with fusion add,
+ * deeplabv3_mobilevit_x_small.yaml).
+ */
+export const DEEPLABV3_PARAM_COUNTS = {
+  'paccnet-xs': 2_964_693, 'paccnet-s': 5_816_397, 'mobilevit-xs': 2_944_069, 'mobilevit-s': 6_357_941,
+} as const satisfies Partial<Record<TaskBackboneName, number>>;
 
 /** A dropout layer, or the input itself when the rate is 0. */
 function maybeDropout(x: Sym, rate: number, name: string, noiseShape?: (number | null)[]): Sym {

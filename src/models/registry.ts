@@ -9,6 +9,8 @@ import {PACCNET_PARAM_COUNTS} from './paccnet_configs';
 import {paccNetTorchKeyMap} from './paccnet_torch_keys';
 import {ssd, SSD_PARAM_COUNTS} from './ssd';
 import {ssdNumClassesOf, ssdTorchKeyMap} from './ssd_torch_keys';
+import {deeplabV3, DEEPLABV3_PARAM_COUNTS} from './deeplabv3';
+import {deepLabV3NumClassesOf, deepLabV3TorchKeyMap} from './deeplabv3_torch_keys';
 import type {TorchKeyMap} from './torch_keymap';
 import {convNeXt} from './zoo/convnext';
 import {edgeViT} from './zoo/edgevit';
@@ -102,6 +104,27 @@ function ssdEntry(backbone: 'paccnet-xs' | 'paccnet-s' | 'mobilevit-xs' | 'mobil
   };
 }
 
+/**
+ * DeepLabV3 over a task backbone at output stride 16 (docs/segmentation.md). Defaults: 21 classes
+ * (PASCAL VOC) and 512×512 (the official crop); `params` is the official count at 21 classes. The
+ * converter builds `[null, null, 3]` so a converted model predicts at any multiple of 16 (the
+ * segmenter resizes images to its input size). Heavy: a 512×512 forward is slow on the cpu backend.
+ */
+function deeplabEntry(backbone: keyof typeof DEEPLABV3_PARAM_COUNTS, aliases: string[]): ModelEntry {
+  const torch: TorchCheckpointSpec = {
+    keyMap: (numClasses) => deepLabV3TorchKeyMap(backbone, numClasses),
+    numClassesOf: deepLabV3NumClassesOf,
+    inputShape: [null, null, 3],
+  };
+  // EdgeFormer's stray `encoder.residual` attribute aliases encoder.layer_5.0 (checkpoint_ema_avg.pt stores both copies).
+  if (backbone.startsWith('paccnet')) torch.aliases = [['encoder.residual.', 'encoder.layer_5.0.']];
+  return {
+    name: `deeplabv3-${backbone}`, aliases, family: 'deeplabv3', task: 'segmentation', params: DEEPLABV3_PARAM_COUNTS[backbone],
+    defaultInput: [512, 512, 3], heavy: true, torch,
+    build: (o = {}) => deeplabV3({backbone, numClasses: o.numClasses ?? 21, inputShape: o.inputShape ?? [512, 512, 3]}),
+  };
+}
+
 /** Adding a model = adding one entry here (CONTRIBUTING.md, "Adding a model"). */
 export const MODEL_REGISTRY: ModelEntry[] = [
   {name: 'paccnet-xs', family: 'paccnet', task: 'classification', params: PACCNET_PARAM_COUNTS.xs, defaultInput: [256, 256, 3],
@@ -126,6 +149,10 @@ export const MODEL_REGISTRY: ModelEntry[] = [
   ssdEntry('paccnet-xs', ['ssd-edgeformer-xs']),
   ssdEntry('mobilevit-s', []),
   ssdEntry('mobilevit-xs', []),
+  deeplabEntry('paccnet-s', ['deeplabv3-edgeformer-s']),
+  deeplabEntry('paccnet-xs', ['deeplabv3-edgeformer-xs']),
+  deeplabEntry('mobilevit-s', []),
+  deeplabEntry('mobilevit-xs', []),
 ];
 
 const namesOf = (e: ModelEntry) => [e.name, ...(e.aliases ?? [])].map((n) => n.toLowerCase());

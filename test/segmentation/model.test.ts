@@ -33,7 +33,8 @@ function refAtrous(x: Float32Array, [n, h, w, ci]: number[], k: Float32Array, [k
 describe('deeplabV3: structure', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
-  for (const [backbone, want] of [['paccnet-s', 5_816_397], ['mobilevit-s', 6_357_941]] as const) {
+  // Official counts: S from the shared spec, XS counted by scripts/oracle/deeplab_oracle.py on the official models.
+  for (const [backbone, want] of [['paccnet-s', 5_816_397], ['mobilevit-s', 6_357_941], ['paccnet-xs', 2_964_693], ['mobilevit-xs', 2_944_069]] as const) {
     it(`${backbone} at 21 classes: ${want.toLocaleString('en')} trainable parameters (official count), unique weight names, logits [1, 512, 512, 21] shape`, () => {
       const m = pacc.models.deeplabV3({backbone, numClasses: 21, inputShape: [512, 512, 3]});
       expect(trainable(m)).toBe(want);
