@@ -33,7 +33,7 @@ class Graph {
     this.nodes.push({name, op, input, attr: {T: A.T, ...attr}});
     return name;
   }
-  /** The exported circular conv (spec §8): head slice, concat, VALID depthwise conv with an L-tap kernel. */
+  /** The exported circular conv (docs/op.md §7): head slice, concat, VALID depthwise conv with an L-tap kernel. */
   circular(p: string, x: string, axis: 1 | 2, L: number, C: number) {
     const size = [-1, -1, -1, -1];
     size[axis] = L - 1;

@@ -21,7 +21,7 @@ export function bilinearResizeMatrix(m: number, s: number): Float32Array {
 
 /**
  * Resizes a meta kernel (or meta position embedding) `[M, C]` to `[length, C]`,
- * as EdgeFormer does at run time (spec §1.3).
+ * as EdgeFormer does at run time (docs/op.md §3).
  *
  * - `'bilinear'`: linear interpolation along the kernel axis with
  *   `align_corners = true` (an exact copy when `length == M`).

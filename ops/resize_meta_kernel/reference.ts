@@ -1,4 +1,4 @@
-// Readable ground truth of resizeMetaKernel (spec §1.3): plain loops, float64.
+// Readable ground truth of resizeMetaKernel (docs/op.md §3): plain loops, float64.
 
 /** Meta kernel [M,C] to instance kernel [S,C] by 'bilinear' (align_corners) or 'crop'. */
 export function resizeMetaKernelRef(

@@ -16,7 +16,7 @@ export interface GroupedConv2DArgs {
 }
 
 /**
- * Grouped 2-D convolution with PyTorch semantics (spec §2): group g reads input channels
+ * Grouped 2-D convolution with PyTorch semantics (docs/op.md §4): group g reads input channels
  * [g·Cin/G, (g+1)·Cin/G) and writes output channels [g·Cout/G, (g+1)·Cout/G).
  *
  * The kernel is stored `[kh, kw, Cin/G, Cout]`, i.e. PyTorch's (Cout, Cin/G, kh, kw) in HWIO order,

@@ -1,4 +1,4 @@
-// PaccBlock: EdgeFormer's gcc_ca_mf_block (spec §3.1) as one tfjs-layers layer holding all of its weights.
+// PaccBlock: EdgeFormer's gcc_ca_mf_block (docs/op.md §5.1) as one tfjs-layers layer holding all of its weights.
 import * as tf from '@tensorflow/tfjs-core';
 import {initializers, layers, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 import {positionAwareCircularConv} from '../../ops/pacc/op';
@@ -20,7 +20,7 @@ export interface PaccBlockArgs {
   ffnDim: number;
   /** Meta position embeddings (EdgeFormer: only in the first block of a stage). Default false. */
   usePe?: boolean;
-  /** Meta → instance kernel resize (spec §1.3). Default 'bilinear' (all EdgeFormer configs). */
+  /** Meta → instance kernel resize (docs/op.md §3). Default 'bilinear' (all EdgeFormer configs). */
   method?: PaccResizeMethod;
   /**
    * 'pacc' (default): the official H→W / W→H circular conv pairs. 'depthwise': each pair is replaced
@@ -174,7 +174,7 @@ export class PaccBlock extends layers.Layer {
       let f = conv1x1(hardSwish(conv1x1(applyBatchNorm(z, this.bn['ffn.0'], training), 'ffn.1/kernel', 'ffn.1/bias')), 'ffn.4/kernel', 'ffn.4/bias');
       if (training && this.ffnDropout > 0) f = tf.dropout(f, this.ffnDropout);
 
-      // Channel attention on the FFN output, gating it before the residual add (spec §7.7).
+      // Channel attention on the FFN output, gating it before the residual add (docs/op.md §5.5).
       let g: tf.Tensor = tf.mean(f, [1, 2], true);
       g = hardSwish(applyBatchNorm(conv1x1(g, 'ca.fc.0/kernel'), this.bn['ca.fc.1'], training));
       g = hardSigmoid(applyBatchNorm(conv1x1(g, 'ca.fc.3/kernel'), this.bn['ca.fc.4'], training));

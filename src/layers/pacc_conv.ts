@@ -14,9 +14,9 @@ export interface PaccConvArgs {
   metaSize: number;
   /** Learned meta position embedding [M, C] added before the conv. Default false. */
   usePe?: boolean;
-  /** Per-channel bias. Default false (EdgeFormer's blocks have none, spec §7.2). */
+  /** Per-channel bias. Default false (EdgeFormer's blocks have none, docs/op.md §5.5). */
   useBias?: boolean;
-  /** How the meta tensors become instance tensors of the input's length (spec §1.3). Default 'bilinear'. */
+  /** How the meta tensors become instance tensors of the input's length (docs/op.md §3). Default 'bilinear'. */
   method?: PaccResizeMethod;
   name?: string;
   trainable?: boolean;
@@ -30,7 +30,7 @@ function checkChoice<T extends string>(v: unknown, allowed: readonly T[], what: 
 export {checkChoice};
 
 /**
- * A depthwise circular convolution spanning the whole convolved axis (spec §1). The layer keeps a
+ * A depthwise circular convolution spanning the whole convolved axis (docs/op.md §1). The layer keeps a
  * meta kernel `kernel [M, C]` (init U(±1/√M)) and optionally a meta `pe [M, C]` (init N(0,1)) and a
  * `bias [C]`; each call resizes them to the input's length along `direction`, so the layer works at
  * any spatial size ('crop' needs length ≤ M).

@@ -12,7 +12,7 @@ export interface ParcSplitConvArgs {
   trainable?: boolean;
   /**
    * `[K_H, K_W]`: the kernel lengths, which must equal the feature height / width
-   * (spec §5: K = feature size). `null` selects a meta kernel of `metaKernelSize`
+   * (docs/op.md §6: K = feature size). `null` selects a meta kernel of `metaKernelSize`
    * taps, resized (bilinear, align_corners) to the feature size at every call.
    */
   kernelSize?: [number, number] | null;
@@ -139,7 +139,7 @@ export class ParcSplitConv extends layers.Layer {
     const bias = read(`bias_${dir}`) as tf.Tensor1D | undefined;
     const k = kernel.shape[0];
     if (this.kernelSize == null) {
-      // Meta kernel: resized to the current feature length (spec §1.3), PE likewise.
+      // Meta kernel: resized to the current feature length (docs/op.md §3), PE likewise.
       if (k !== L) {
         kernel = tf.reshape(resizeMetaKernel(tf.reshape(kernel, [k, -1]) as tf.Tensor2D, L, 'bilinear'), [L, ...kernel.shape.slice(1)]);
         if (pe) pe = resizeMetaKernel(pe, L, 'bilinear');

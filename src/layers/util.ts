@@ -1,4 +1,4 @@
-// Shared helpers of the custom layers: input unpacking and PyTorch-style initialisers (spec §4.2).
+// Shared helpers of the custom layers: input unpacking and PyTorch-style initialisers (docs/op.md §4).
 import * as tf from '@tensorflow/tfjs-core';
 import {initializers} from '@tensorflow/tfjs-layers';
 

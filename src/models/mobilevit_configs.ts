@@ -49,5 +49,5 @@ export const MOBILEVIT_CONFIGS: Record<MobileVitVariant, MobileVitConfig> = {
   s: {...common, stages: [mv2(32, 1, 1), mv2(64, 3, 2), mvit(96, 144, 288, 2), mvit(128, 192, 384, 4), mvit(160, 240, 480, 3)]},
 };
 
-/** Trainable parameters of the official PyTorch models (spec §6), for tests and docs. */
+/** Trainable parameters of the official PyTorch models (docs/op.md §5.4), for tests and docs. */
 export const MOBILEVIT_PARAM_COUNTS: Record<MobileVitVariant, number> = {xs: 2_317_848, s: 5_578_632};

@@ -80,7 +80,7 @@ export function paccNetBackbone(input: Sym, cfg: PaccNetConfig, opts: {outputStr
  * PaCC-Net classification model: official EdgeFormer-XS/S/H (`variant`) or a custom design
  * (`config`), logits output (no softmax). Layer and weight names mirror the PyTorch state_dict
  * (`layer_4.1.spatial_global_rep.0/meta_kernel_1_H`, `classifier.fc/kernel`, ...), see
- * `paccNetTorchKeyMap`. Initialisation follows the official code (spec §4.2).
+ * `paccNetTorchKeyMap`. Initialisation follows the official code (docs/op.md §4).
  */
 export function paccNet(opts: PaccNetOptions = {}): tf.LayersModel {
   const cfg = resolvePaccNetConfig(opts);

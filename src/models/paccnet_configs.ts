@@ -1,4 +1,4 @@
-// Declarative per-variant stage configs of PaCC-Net / EdgeFormer XS, S, H (official yamls, spec §4.1).
+// Declarative per-variant stage configs of PaCC-Net / EdgeFormer XS, S, H (official yamls, docs/op.md §5.4).
 import type {PaccMixer} from '../layers/pacc_block';
 import type {PaccResizeMethod} from '../layers/pacc_conv';
 import type {FusionMode} from './blocks/outer_frame';
@@ -12,7 +12,7 @@ export interface PaccMv2Stage {
   expandRatio: number;
 }
 
-/** One MobileNetV2 block (stride `stride`) followed by an outer frame of PaCC blocks (spec §3.2). */
+/** One MobileNetV2 block (stride `stride`) followed by an outer frame of PaCC blocks (docs/op.md §5.2). */
 export interface PaccFrameStage {
   kind: 'frame';
   outChannels: number;
@@ -70,5 +70,5 @@ export const PACCNET_CONFIGS: Record<PaccNetVariant, PaccNetConfig> = {
   },
 };
 
-/** Trainable parameters of the official PyTorch models with 1000 classes (spec §4.1 / §6). */
+/** Trainable parameters of the official PyTorch models with 1000 classes (docs/op.md §5.4 / §6). */
 export const PACCNET_PARAM_COUNTS: Record<PaccNetVariant, number> = {xs: 2_185_384, s: 5_037_088, h: 20_403_940};

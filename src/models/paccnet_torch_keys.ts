@@ -67,7 +67,7 @@ export function paccBlockEntries(torchPrefix: string, layerName: string, d: numb
  * Every PyTorch state_dict key of the official model → tfjs weight name (`LayerVariable.originalName`,
  * which is `model.weights[i].name` unless tfjs had to uniquify it because another model with the same
  * layer names was built earlier in the session) and layout transform. Ignored: `residual.*` (an alias
- * of `layer_5.0.*`, spec §7.1) and `num_batches_tracked`.
+ * of `layer_5.0.*`, docs/op.md §5.5) and `num_batches_tracked`.
  */
 export function paccNetTorchKeyMap(variant: PaccNetVariant | PaccNetConfig, numClasses = 1000): TorchKeyMap {
   const cfg = typeof variant === 'string' ? PACCNET_CONFIGS[variant] : variant;

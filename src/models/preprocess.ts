@@ -1,4 +1,4 @@
-// The official EdgeFormer / MobileViT ImageNet eval preprocessing (spec §4.1) for tfjs image tensors.
+// The official EdgeFormer / MobileViT ImageNet eval preprocessing (docs/op.md §4) for tfjs image tensors.
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface PreprocessOptions {

@@ -1,4 +1,4 @@
-// ParC-ConvNeXt recipe (spec §5): the 7×7 depthwise conv of stage 3 blocks ≥ 6 and stage 4 blocks ≥ 2 becomes a depthwise H|W ParC split.
+// ParC-ConvNeXt recipe (docs/op.md §6): the 7×7 depthwise conv of stage 3 blocks ≥ 6 and stage 4 blocks ≥ 2 becomes a depthwise H|W ParC split.
 import {parcReplacement} from './common';
 import type {Candidate, FoundLayer, Recipe} from './types';
 

@@ -1,4 +1,4 @@
-// ParC-MobileNetV2 recipe (spec §5): the 3×3 depthwise conv of features 9, 10, 13, 16 (Keras block_8, 9, 12, 15) becomes a depthwise H|W ParC split.
+// ParC-MobileNetV2 recipe (docs/op.md §6): the 3×3 depthwise conv of features 9, 10, 13, 16 (Keras block_8, 9, 12, 15) becomes a depthwise H|W ParC split.
 import {byName, inputChannels, kaimingStd, parcReplacement} from './common';
 import type {Candidate, Recipe} from './types';
 

@@ -33,7 +33,7 @@ export function detectFamily(model: LayersModel): Family | null {
 
 /**
  * Returns a **new** `tf.LayersModel` in which the final-stage blocks of a
- * ResNet50, MobileNetV2, ConvNeXt or EdgeViT model are PaCC blocks (spec §5;
+ * ResNet50, MobileNetV2, ConvNeXt or EdgeViT model are PaCC blocks (docs/op.md §6;
  * EdgeViT: see docs/surgery.md). The input model, its layers and its weights are
  * never changed; every kept layer gets a bit-exact copy of its weights, the new
  * layers are initialised as the official code does.

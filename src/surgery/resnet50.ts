@@ -1,4 +1,4 @@
-// ParC-ResNet50 recipe (spec §5): the 3×3 conv of layer3 blocks 3–5 and layer4 block 2 becomes a dense H|W ParC split.
+// ParC-ResNet50 recipe (docs/op.md §6): the 3×3 conv of layer3 blocks 3–5 and layer4 block 2 becomes a dense H|W ParC split.
 import {byName, inputChannels, kaimingStd, parcReplacement} from './common';
 import type {Candidate, FoundLayer, Recipe} from './types';
 

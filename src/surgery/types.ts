@@ -36,7 +36,7 @@ export interface ReplaceBlocksOptions {
    * Blocks to replace, by id: the official PyTorch id (`'layer3.3'`, `'features.9'`,
    * `'stages.2.6'`, `'stages.3.1'`) or the Keras block prefix (`'conv4_block4'`,
    * `'res4d'`, `'block_8'`, `'convnext_tiny_stage_2_block_6'`). Default: the
-   * official insert locations (spec §5).
+   * official insert locations (docs/op.md §6).
    */
   blocks?: string[];
   /** `true`/`false` for every new block, or `'official'` (default): as the official model. */

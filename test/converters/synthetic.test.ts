@@ -90,7 +90,7 @@ describe('model -> torch.save -> fromTorchCheckpoint gives back identical weight
       const src = paccNet({variant: c.variant, numClasses: c.numClasses, inputShape: [null, null, 3]});
       randomise(src, 11);
       const sd = withBatchCounters(modelToStateDict(src, paccNetTorchKeyMap(c.variant, c.numClasses)));
-      // torch.save stores one storage for both names of the aliased layer_5.0 module (spec §7.1).
+      // torch.save stores one storage for both names of the aliased layer_5.0 module (docs/op.md §5.5).
       const shared: [string, WriteTensor][] = sd.map(([k, t]) => [k, k.startsWith('layer_5.0.') ? {...t, storageKey: k} : t]);
       const aliases: [string, WriteTensor][] = shared.filter(([k]) => k.startsWith('layer_5.0.')).map(([k, t]) => [k.replace('layer_5.0.', 'residual.'), t]);
       const conv = convertTorchCheckpoint(writeTorchCheckpoint([...shared, ...aliases], {ordered: false}), {arch: c.arch});

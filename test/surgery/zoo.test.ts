@@ -1,4 +1,4 @@
-// Every zoo builder: parameter counts before/after replaceBlocks (spec §6 where a row exists), EdgeViT forward/training.
+// Every zoo builder: parameter counts before/after replaceBlocks (docs/op.md §6 where a row exists), EdgeViT forward/training.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import {loadLayersModel, LayersModel} from '@tensorflow/tfjs-layers';
@@ -8,15 +8,15 @@ import {trainableParams, useCpu} from './util';
 
 /** [builder, trainable params, after surgery, all params incl. BN statistics]. */
 const COUNTS: [string, () => LayersModel, number, number, number][] = [
-  // torchvision resnet50 / ParC-ResNet50 (spec §6).
+  // torchvision resnet50 / ParC-ResNet50 (docs/op.md §6).
   ['resnet50 (torchvision layout)', () => pacc.zoo.resNet50({convBias: false}), 25557032, 23737640, 25610152],
   // keras.applications ResNet50 (conv biases): 26,560 more; the 4 replaced convs' 1,280 biases go.
   ['resnet50 (Keras)', () => pacc.zoo.resNet50(), 25583592, 23762920, 25636712],
-  // Keras MobileNetV2 trainable = torchvision mobilenet_v2; ParC-MobileNetV2 (spec §6).
+  // Keras MobileNetV2 trainable = torchvision mobilenet_v2; ParC-MobileNetV2 (docs/op.md §6).
   ['mobilenetv2', () => pacc.zoo.mobileNetV2(), 3504872, 3532136, 3538984],
-  // ConvNeXt-XT / ParC-ConvNeXt-XT (spec §6).
+  // ConvNeXt-XT / ParC-ConvNeXt-XT (docs/op.md §6).
   ['convnext xt', () => pacc.zoo.convNeXt({variant: 'xt'}), 7438360, 7412824, 7438360],
-  // torchvision convnext_tiny / ParC-ConvNeXt-T class defaults (spec §6).
+  // torchvision convnext_tiny / ParC-ConvNeXt-T class defaults (docs/op.md §6).
   ['convnext tiny', () => pacc.zoo.convNeXt({variant: 'tiny'}), 28589128, 28538056, 28589128],
   // No official ParC numbers exist (see docs/surgery.md): trainable XXS/XS agree with the paper's 4.1M/6.7M;
   // S follows the repo's edgevit_s config (depth [1,2,5,3]), 13.1M, not the paper's 11.1M. BN stats make up the rest.

@@ -1,4 +1,4 @@
-// invertedResidual: the cvnets MobileNetV2 block (spec §3.3) as a functional sub-graph with torch-mirroring names.
+// invertedResidual: the cvnets MobileNetV2 block (docs/op.md §5.3) as a functional sub-graph with torch-mirroring names.
 import * as tf from '@tensorflow/tfjs-layers';
 import {channelsOf, convLayer} from './conv_layer';
 

@@ -1,4 +1,4 @@
-// outerFrame: EdgeFormer's outer_frame_v1 (spec §3.2) — local rep, PaCC global rep, channel adaptation, fusion.
+// outerFrame: EdgeFormer's outer_frame_v1 (docs/op.md §5.2) — local rep, PaCC global rep, channel adaptation, fusion.
 import * as tf from '@tensorflow/tfjs-layers';
 import {PaccBlock, PaccMixer} from '../../layers/pacc_block';
 import {PaccResizeMethod} from '../../layers/pacc_conv';
