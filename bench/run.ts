@@ -2,14 +2,17 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import {writeFileSync} from 'node:fs';
+import {parseArgs} from 'node:util';
 import {table, progress, Suite, SuiteResult} from './util';
 import {opsSuite} from './suites/ops';
 import {wasmSuite} from './suites/wasm';
 import {modelsSuite} from './suites/models';
 import {graphSuite} from './suites/graph';
 import {surgerySuite} from './suites/surgery';
-import {wasmTrainingSuite} from './suites/wasm_training';
+import {wasmTrainingSuite, wasmTrainingVsTorchSuite} from './suites/wasm_training';
 import {vsOrtSuite} from './suites/vs_ort';
+import {trainProfileSuite} from './suites/train_profile';
+import {metricsSuite} from './suites/metrics';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
@@ -20,28 +23,29 @@ const SUITES: Record<string, Suite> = {
   surgery: surgerySuite,
   wasm_training: wasmTrainingSuite,
   'vs-ort': vsOrtSuite,
+  train_profile: trainProfileSuite,
+  train_vs_torch: wasmTrainingVsTorchSuite,
+  metrics: metricsSuite,
 };
 
 async function main() {
   const args = process.argv.slice(2);
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? (args[i + 1] ?? '') : undefined;
-  };
   if (args.includes('--help')) {
     console.log(`usage: npm run bench -- [--only ${Object.keys(SUITES).join(',')}] [--quick] [--json out.json]`);
     console.log('       npm run bench -- --browser [--quick] [--backends webgl,wasm] [--unpacked] [--json out.json]   (op benchmark in headless Chromium)');
     return;
   }
   if (args.includes('--browser')) {
+    // The browser runner reads its own options (bench/browser/run.ts).
     const {runBrowserBench} = await import('./browser/run');
     await runBrowserBench(args);
     return;
   }
-  const only = flag('--only')?.split(',');
+  const {values} = parseArgs({args, strict: true, options: {only: {type: 'string'}, quick: {type: 'boolean'}, json: {type: 'string'}}});
+  const only = values.only?.split(',');
   const unknown = only?.filter((n) => !(n in SUITES)) ?? [];
   if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
-  const quick = args.includes('--quick');
+  const quick = values.quick ?? false;
   const results: SuiteResult[] = [];
   for (const [name, suite] of Object.entries(SUITES)) {
     if (only && !only.includes(name)) continue;
@@ -52,7 +56,7 @@ async function main() {
       for (const n of r.notes ?? []) console.log(`\n${n}`);
     }
   }
-  const json = flag('--json');
+  const json = values.json;
   if (json) {
     writeFileSync(json, JSON.stringify({date: new Date().toISOString(), node: process.version, results}, null, 1));
     progress(`wrote ${json}`);

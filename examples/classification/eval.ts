@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import * as pacc from '../../src/index';
-import {parseArgs, runMain} from '../shared/args';
+import {parseArgs, runMain, UsageError} from '../shared/args';
 import {decodeImage, DEBIAN_FASHION_MNIST, loadSplits} from '../shared/datasets';
 import {makeBatch} from '../shared/trainer';
 import {ProgressBar} from '../shared/progress';
@@ -55,6 +55,11 @@ runMain(async () => {
     throw new Error('give --model <dir> or --checkpoint <file.pt> --arch <arch>');
   }
   const official = a.official || Boolean(a.checkpoint);
+  // The official pipeline reads image files (BGR, resize, centre crop); IDX data has no such
+  // preprocessing, so --official there would be ignored: say so instead.
+  if (official && a.dataset !== 'folder') {
+    throw new UsageError(`${a.official ? '--official' : '--checkpoint (official preprocessing)'} needs --dataset folder (ImageNet-style images); --dataset ${a.dataset} has its own preprocessing`);
+  }
   const inShape = model.inputs[0].shape;
   const size = a.size ?? (typeof inShape[1] === 'number' ? inShape[1] : official ? 256 : 32);
   const channels = inShape[3] ?? 3;
