@@ -14,6 +14,7 @@ export interface DeepLabV3Options {
   /**
    * NHWC input without batch, default [512, 512, 3] (the official training crop). H and W must be
    * multiples of `outputStride` (or null: any multiple at predict time; training needs a fixed size per batch).
+   * PaCC-Net backbones need square inputs (as the official EdgeFormer); MobileViT ones take any.
    */
   inputShape?: [number | null, number | null, number];
   /** 16 (official: layer_5 runs at stride 1) or 32. The logits are upsampled by this factor. Default 16. */
@@ -118,6 +119,10 @@ export function deeplabV3(opts: DeepLabV3Options = {}): tf.LayersModel {
   const okSide = (s: number | null) => s == null || (Number.isInteger(s) && s >= os && s % os === 0);
   if (!Array.isArray(shape) || shape.length !== 3 || !okSide(shape[0]) || !okSide(shape[1]) || shape[2] !== 3) {
     throw new Error(`deeplabV3: inputShape must be [H, W, 3] with H, W multiples of the output stride ${os} (or null), got [${shape}]`);
+  }
+  if (backbone.startsWith('paccnet') && shape[0] != null && shape[1] != null && shape[0] !== shape[1]) {
+    // The official PaCC blocks size all four instance kernels from the height.
+    throw new Error(`deeplabV3: the ${backbone} backbone needs a square input (as the official EdgeFormer), got inputShape [${shape}]`);
   }
   const input = tf.input({shape, name: 'input'});
   const {outL5} = taskBackbone(backbone, input, {outputStride: os});

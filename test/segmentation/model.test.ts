@@ -83,6 +83,7 @@ describe('deeplabV3: structure', () => {
     expect(() => pacc.models.deeplabV3({numClasses: 0})).toThrow(/numClasses/);
     expect(() => pacc.models.deeplabV3({inputShape: [500, 512, 3]})).toThrow(/inputShape.*multiples of the output stride 16.*500/);
     expect(() => pacc.models.deeplabV3({outputStride: 8 as 16})).toThrow(/outputStride/);
+    expect(() => pacc.models.deeplabV3({inputShape: [512, 256, 3]})).toThrow(/paccnet-s backbone needs a square input.*\[512,256,3\]/);
     expect(() => pacc.models.deeplabV3({asppRates: [6, 12] as unknown as [number, number, number]})).toThrow(/asppRates/);
   });
 });
@@ -135,3 +136,65 @@ for (const backend of ['cpu', 'wasm']) {
     });
   });
 }
+
+describe('deeplabV3 on wasm: free input size, save/load', () => {
+  let model: tf.LayersModel;
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    model = pacc.models.deeplabV3({backbone: 'paccnet-xs', numClasses: 5, inputShape: [null, null, 3], asppChannels: 16});
+  });
+
+  it('[null, null, 3] predicts at 64, 96 and 128: logits at the input size, equal to a model built at that fixed size (meta kernels interpolated per size)', () => {
+    for (const [h, w] of [[64, 64], [96, 96], [128, 128]]) {
+      const x = tf.randomUniform([1, h, w, 3], 0, 1, 'float32', h + w);
+      const y = model.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([1, h, w, 5]);
+      const fixed = pacc.models.deeplabV3({backbone: 'paccnet-xs', numClasses: 5, inputShape: [h, w, 3], asppChannels: 16});
+      fixed.setWeights(model.getWeights());
+      const y2 = fixed.predict(x) as tf.Tensor;
+      expectClose(y.dataSync(), y2.dataSync(), 1e-6, `free vs fixed ${h}×${w}`);
+      expect(Math.max(...Array.from(y.dataSync(), Math.abs))).toBeGreaterThan(0);
+      tf.dispose([x, y, y2]);
+      fixed.dispose();
+    }
+  }, 120_000);
+
+  it('save/load round trip (memory and pacc.io.fileSystem) gives identical logits; custom layers deserialise', async () => {
+    const {mkdtemp, rm} = await import('node:fs/promises');
+    const {tmpdir} = await import('node:os');
+    const {join} = await import('node:path');
+    const x = tf.randomUniform([1, 48, 48, 3], 0, 1, 'float32', 9);
+    const want = model.predict(x) as tf.Tensor;
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    }));
+    const topo = JSON.stringify(saved!.modelTopology);
+    for (const cls of ['AtrousConv2D', 'SpatialBroadcast', 'BilinearUpsample']) expect(topo).toContain(`"class_name":"${cls}"`);
+    const dir = await mkdtemp(join(tmpdir(), 'pacc-seg-'));
+    try {
+      await model.save(pacc.io.fileSystem(dir));
+      const loaded = [await tf.loadLayersModel(tf.io.fromMemory(saved!)), await tf.loadLayersModel(pacc.io.fileSystem(join(dir, 'model.json')))];
+      for (const m of loaded) {
+        const got = m.predict(x) as tf.Tensor;
+        expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+        expect(m.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
+        got.dispose();
+        m.dispose();
+      }
+    } finally {
+      await rm(dir, {recursive: true, force: true});
+      tf.dispose([x, want]);
+    }
+  }, 120_000);
+
+  it('leaks: predict keeps tf.memory().numTensors stable', () => {
+    const x = tf.randomUniform([1, 32, 32, 3]);
+    (model.predict(x) as tf.Tensor).dispose();
+    const before = tf.memory().numTensors;
+    (model.predict(x) as tf.Tensor).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+});
