@@ -143,14 +143,16 @@ function sortIds(ids: CocoId[], what: string): CocoId[] {
   return numbers ? (unique as number[]).sort((a, b) => a - b) : (unique as string[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function checkBox(bbox: unknown, where: string): [number, number, number, number] {
-  if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new Error(`cocoEvaluate: ${where}.bbox must be [x, y, width, height] of 4 finite numbers, got ${JSON.stringify(bbox)}`);
+/** Validates an [x, y, w, h] box; `kind[index]` names it in errors (built only when throwing, as this runs per detection). */
+function checkBox(bbox: unknown, kind: string, index: number): [number, number, number, number] {
+  let ok = Array.isArray(bbox) && bbox.length === 4;
+  for (let q = 0; ok && q < 4; q++) ok = typeof (bbox as unknown[])[q] === 'number' && Number.isFinite((bbox as number[])[q]);
+  if (!ok) throw new Error(`cocoEvaluate: ${kind}[${index}].bbox must be [x, y, width, height] of 4 finite numbers, got ${JSON.stringify(bbox)}`);
+  const b = bbox as [number, number, number, number];
+  if (b[2] < 0 || b[3] < 0) {
+    throw new Error(`cocoEvaluate: ${kind}[${index}].bbox [${b.join(', ')}] has a negative width or height (COCO boxes are [x, y, w, h], not corners)`);
   }
-  if (bbox[2] < 0 || bbox[3] < 0) {
-    throw new Error(`cocoEvaluate: ${where}.bbox [${bbox.join(', ')}] has a negative width or height (COCO boxes are [x, y, w, h], not corners)`);
-  }
-  return bbox as [number, number, number, number];
+  return b;
 }
 
 /** Lists at most a few offending values in an error message. */
@@ -211,7 +213,7 @@ export function cocoEvaluate(groundTruth: CocoGroundTruth, detections: CocoDetec
     const i = imgIndex.get(ann.image_id), k = catIndex.get(ann.category_id);
     if (i === undefined) throw new Error(`cocoEvaluate: ${where} (id ${ann.id}) has image_id ${describe(ann.image_id)}, which is not in groundTruth.images`);
     if (k === undefined) throw new Error(`cocoEvaluate: ${where} (id ${ann.id}) has category_id ${describe(ann.category_id)}, which is not in groundTruth.categories`);
-    const [x, y, w, h] = checkBox(ann.bbox, where);
+    const [x, y, w, h] = checkBox(ann.bbox, 'groundTruth.annotations', j);
     if (typeof ann.area !== 'number' || !Number.isFinite(ann.area) || ann.area < 0) {
       throw new Error(`cocoEvaluate: ${where} (id ${ann.id}).area must be a finite number >= 0 (the area ranges use it; for box-only data use w*h), got ${describe(ann.area)}`);
     }
@@ -224,21 +226,19 @@ export function cocoEvaluate(groundTruth: CocoGroundTruth, detections: CocoDetec
   // --- loadRes: result image ids must be gt image ids (pycocotools asserts); unknown categories we refuse too
   // (pycocotools would drop them silently, which hides a wrong category mapping).
   const unknownImgs = new Set<CocoId>(), unknownCats = new Set<CocoId>();
-  const parsed: {k: number; i: number; d: Dt}[] = [];
-  detections.forEach((det, j) => {
-    const where = `detections[${j}]`;
-    if (det === null || typeof det !== 'object') throw new Error(`cocoEvaluate: ${where} must be an object {image_id, category_id, bbox, score}`);
-    const [x, y, w, h] = checkBox(det.bbox, where);
-    if (typeof det.score !== 'number' || !Number.isFinite(det.score)) throw new Error(`cocoEvaluate: ${where}.score must be a finite number, got ${describe(det.score)}`);
+  for (let j = 0; j < detections.length; j++) {
+    const det = detections[j];
+    if (det === null || typeof det !== 'object') throw new Error(`cocoEvaluate: detections[${j}] must be an object {image_id, category_id, bbox, score}`);
+    const [x, y, w, h] = checkBox(det.bbox, 'detections', j);
+    if (typeof det.score !== 'number' || !Number.isFinite(det.score)) throw new Error(`cocoEvaluate: detections[${j}].score must be a finite number, got ${describe(det.score)}`);
     const i = imgIndex.get(det.image_id), k = catIndex.get(det.category_id);
     if (i === undefined) unknownImgs.add(det.image_id);
     if (k === undefined) unknownCats.add(det.category_id);
     // loadRes sets area = w * h, whatever the result says.
-    if (i !== undefined && k !== undefined) parsed.push({k, i, d: {x, y, w, h, area: w * h, score: det.score}});
-  });
+    if (i !== undefined && k !== undefined) push(cellDts, k * nI + i, {x, y, w, h, area: w * h, score: det.score});
+  }
   if (unknownImgs.size) throw new Error(`cocoEvaluate: detections refer to image_id(s) ${some([...unknownImgs])} not in groundTruth.images (pycocotools: 'Results do not correspond to current coco set')`);
   if (unknownCats.size) throw new Error(`cocoEvaluate: detections refer to category_id(s) ${some([...unknownCats])} not in groundTruth.categories`);
-  for (const {k, i, d} of parsed) push(cellDts, k * nI + i, d);
 
   // --- evaluate + accumulate, one category at a time (cells without gt and dt are pycocotools' None entries).
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
@@ -249,41 +249,8 @@ export function cocoEvaluate(groundTruth: CocoGroundTruth, detections: CocoDetec
   for (let k = 0; k < K; k++) {
     const images = cellsOfCat[k].sort((a, b) => a - b);
     if (images.length === 0) continue;
-    const evals = images.map((i) => evaluateCell(cellGts.get(k * nI + i) ?? [], cellDts.get(k * nI + i) ?? []));
-    for (let m = 0; m < M; m++) {
-      const maxDet = MAX_DETS[m];
-      // Concatenate the first maxDet detections of each image in image order; stable sort by descending score.
-      const owner: number[] = [], pos: number[] = [], scores: number[] = [];
-      evals.forEach((e, c) => {
-        for (let d = 0; d < Math.min(maxDet, e.scores.length); d++) { owner.push(c); pos.push(d); scores.push(e.scores[d]); }
-      });
-      const order = scores.map((_, j) => j).sort((p, q) => scores[q] - scores[p]);
-      const nd = order.length;
-      const rc = new Float64Array(nd), pr = new Float64Array(nd);
-      for (let a = 0; a < A; a++) {
-        let npig = 0;
-        for (const e of evals) npig += e.nonIgnoredGts[a];
-        if (npig === 0) continue;
-        for (let t = 0; t < T; t++) {
-          let tp = 0, fp = 0;
-          for (let j = 0; j < nd; j++) {
-            const e = evals[owner[order[j]]], d = pos[order[j]], D = e.scores.length;
-            const flag = e.flags[(a * T + t) * D + d];
-            if (flag === MATCHED) tp++; else if (flag === UNMATCHED) fp++;
-            rc[j] = tp / npig;
-            pr[j] = tp / (fp + tp + EPS);
-          }
-          recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
-          for (let j = nd - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
-          // searchsorted(rc, recThrs, side='left') on the non-decreasing rc, walked in step with the thresholds.
-          let j = 0;
-          for (let r = 0; r < R; r++) {
-            while (j < nd && rc[j] < RECALL_THRESHOLDS[r]) j++;
-            precision[(((t * R + r) * K + k) * A + a) * M + m] = j < nd ? pr[j] : 0;
-          }
-        }
-      }
-    }
+    const ev = evaluateCategory(images.map((i) => cellGts.get(k * nI + i) ?? []), images.map((i) => cellDts.get(k * nI + i) ?? []));
+    accumulateCategory(ev, k, K, precision, recall);
   }
 
   // --- summarize: the same slices of precision / recall as _summarizeDets, flattened in C order.
@@ -327,68 +294,132 @@ export function cocoEvaluate(groundTruth: CocoGroundTruth, detections: CocoDetec
 
 const MATCHED = 1, UNMATCHED = 0, IGNORED = 2;
 
-interface CellEval {
-  /** Scores of the (at most 100) detections in evaluation order. */
-  scores: number[];
-  /** Per area range a and threshold t, per detection: MATCHED (true positive), UNMATCHED (false positive) or IGNORED. */
+/** evaluateImg results of one category over its images (in image-id order), in flat typed arrays. */
+interface CategoryEval {
+  /** Number of evaluated detections (at most 100 per image), concatenated image by image. */
+  n: number;
+  /** Score of each, in per-image evaluation order (descending score, stable). */
+  scores: Float64Array;
+  /** Rank of each inside its image (0 = best), for the maxDets cut. */
+  rank: Int32Array;
+  /** [a][t][j]: MATCHED (true positive), UNMATCHED (false positive) or IGNORED. */
   flags: Uint8Array;
-  /** Per area range: number of gts that are not ignored (npig's share). */
-  nonIgnoredGts: number[];
+  /** Per area range: number of gts that are not ignored (npig). */
+  npig: number[];
 }
 
-/** computeIoU + evaluateImg for the four area ranges of one (image, category). */
-function evaluateCell(gts: Gt[], dtsIn: Dt[]): CellEval {
-  // Stable sort by descending score (argsort(-score, kind='mergesort')), then keep the first maxDets[-1].
-  const dts = dtsIn.map((d, j) => ({d, j})).sort((p, q) => q.d.score - p.d.score || p.j - q.j).slice(0, MAX_DET).map((p) => p.d);
-  const G = gts.length, D = dts.length;
-  // bbIou: ious[d][g] in double, with the operations in maskApi.c's order.
-  const ious = new Float64Array(D * G);
-  for (let g = 0; g < G; g++) {
-    const gt = gts[g], ga = gt.w * gt.h;
-    for (let d = 0; d < D; d++) {
-      const dt = dts[d], da = dt.w * dt.h;
-      const w = Math.min(dt.w + dt.x, gt.w + gt.x) - Math.max(dt.x, gt.x);
-      if (w <= 0) continue;
-      const h = Math.min(dt.h + dt.y, gt.h + gt.y) - Math.max(dt.y, gt.y);
-      if (h <= 0) continue;
-      const i = w * h;
-      ious[d * G + g] = i / (gt.crowd ? da : da + ga - i);
-    }
-  }
-  const flags = new Uint8Array(A * T * D);
-  const nonIgnoredGts: number[] = [];
-  const gtOrder = new Int32Array(G), gtIg = new Uint8Array(G), gtMatched = new Uint8Array(G);
-  for (let a = 0; a < A; a++) {
-    const [lo, hi] = AREA_RANGES[a];
-    // Ignored gts (crowd or area out of range) go last, each group in file order (stable argsort of the flags).
-    let n = 0;
-    for (let g = 0; g < G; g++) if (!(gts[g].crowd || gts[g].area < lo || gts[g].area > hi)) gtOrder[n++] = g;
-    nonIgnoredGts.push(n);
-    for (let g = 0; g < G; g++) if (gts[g].crowd || gts[g].area < lo || gts[g].area > hi) gtOrder[n++] = g;
-    for (let s = 0; s < G; s++) gtIg[s] = s < nonIgnoredGts[a] ? 0 : 1;
-    for (let t = 0; t < T; t++) {
-      gtMatched.fill(0);
-      const base = (a * T + t) * D;
+// Scratch buffers reused across images (grown on demand) to keep per-image allocations out of the hot loop.
+let iouBuf = new Float64Array(64);
+let gtOrderBuf = new Int32Array(16), gtIgBuf = new Uint8Array(16), gtTakenBuf = new Uint8Array(16);
+
+/** computeIoU + evaluateImg for one category: every image that has a gt or a detection of it, four area ranges. */
+function evaluateCategory(gtsPerImage: Gt[][], dtsPerImage: Dt[][]): CategoryEval {
+  let n = 0;
+  const sorted = dtsPerImage.map((dts) => {
+    // Stable sort by descending score (argsort(-score, kind='mergesort')), then keep the first maxDets[-1].
+    const idx = dts.map((_, j) => j).sort((p, q) => dts[q].score - dts[p].score || p - q);
+    const out = idx.slice(0, MAX_DET).map((j) => dts[j]);
+    n += out.length;
+    return out;
+  });
+  const scores = new Float64Array(n), rank = new Int32Array(n), flags = new Uint8Array(A * T * n);
+  const npig = [0, 0, 0, 0];
+  let off = 0;
+  for (let c = 0; c < sorted.length; c++) {
+    const gts = gtsPerImage[c], dts = sorted[c];
+    const G = gts.length, D = dts.length;
+    for (let d = 0; d < D; d++) { scores[off + d] = dts[d].score; rank[off + d] = d; }
+    if (iouBuf.length < D * G) iouBuf = new Float64Array(2 * D * G);
+    if (gtOrderBuf.length < G) { gtOrderBuf = new Int32Array(2 * G); gtIgBuf = new Uint8Array(2 * G); gtTakenBuf = new Uint8Array(2 * G); }
+    const ious = iouBuf, gtOrder = gtOrderBuf, gtIg = gtIgBuf, taken = gtTakenBuf;
+    // bbIou: ious[d][g] in double, with the operations in maskApi.c's order.
+    for (let g = 0; g < G; g++) {
+      const gt = gts[g], ga = gt.w * gt.h;
       for (let d = 0; d < D; d++) {
-        let best = Math.min(IOU_THRESHOLDS[t], 1 - 1e-10);
-        let m = -1;
-        for (let s = 0; s < G; s++) {
-          const g = gtOrder[s];
-          if (gtMatched[s] && !gts[g].crowd) continue;  // a taken gt, unless it is a crowd region
-          if (m > -1 && gtIg[m] === 0 && gtIg[s] === 1) break;  // matched a real gt; ignored ones come after
-          if (ious[d * G + g] < best) continue;
-          best = ious[d * G + g];  // >=: later gts win ties
-          m = s;
+        const dt = dts[d], da = dt.w * dt.h;
+        ious[d * G + g] = 0;
+        const w = Math.min(dt.w + dt.x, gt.w + gt.x) - Math.max(dt.x, gt.x);
+        if (w <= 0) continue;
+        const h = Math.min(dt.h + dt.y, gt.h + gt.y) - Math.max(dt.y, gt.y);
+        if (h <= 0) continue;
+        const i = w * h;
+        ious[d * G + g] = i / (gt.crowd ? da : da + ga - i);
+      }
+    }
+    for (let a = 0; a < A; a++) {
+      const lo = AREA_RANGES[a][0], hi = AREA_RANGES[a][1];
+      // Ignored gts (crowd or area out of range) go last, each group in file order (stable argsort of the flags).
+      let real = 0;
+      for (let g = 0; g < G; g++) if (!(gts[g].crowd || gts[g].area < lo || gts[g].area > hi)) gtOrder[real++] = g;
+      let s = real;
+      for (let g = 0; g < G; g++) if (gts[g].crowd || gts[g].area < lo || gts[g].area > hi) gtOrder[s++] = g;
+      for (s = 0; s < G; s++) gtIg[s] = s < real ? 0 : 1;
+      npig[a] += real;
+      for (let t = 0; t < T; t++) {
+        taken.fill(0, 0, G);
+        const base = (a * T + t) * n + off;
+        for (let d = 0; d < D; d++) {
+          let best = Math.min(IOU_THRESHOLDS[t], 1 - 1e-10);
+          let m = -1;
+          for (s = 0; s < G; s++) {
+            const g = gtOrder[s];
+            if (taken[s] && !gts[g].crowd) continue;  // a taken gt, unless it is a crowd region
+            if (m > -1 && gtIg[m] === 0 && gtIg[s] === 1) break;  // matched a real gt; ignored ones come after
+            if (ious[d * G + g] < best) continue;
+            best = ious[d * G + g];  // >=: later gts win ties
+            m = s;
+          }
+          if (m === -1) {
+            // Unmatched: a false positive unless its own area is out of range.
+            flags[base + d] = dts[d].area < lo || dts[d].area > hi ? IGNORED : UNMATCHED;
+          } else {
+            flags[base + d] = gtIg[m] ? IGNORED : MATCHED;
+            taken[m] = 1;
+          }
         }
-        if (m === -1) {
-          // Unmatched: a false positive unless its own area is out of range.
-          flags[base + d] = dts[d].area < lo || dts[d].area > hi ? IGNORED : UNMATCHED;
-        } else {
-          flags[base + d] = gtIg[m] ? IGNORED : MATCHED;
-          gtMatched[m] = 1;
+      }
+    }
+    off += D;
+  }
+  return {n, scores, rank, flags, npig};
+}
+
+/** accumulate() for one category: precision at the recall thresholds and final recall, per area, maxDets, threshold. */
+function accumulateCategory(ev: CategoryEval, k: number, K: number, precision: Float64Array, recall: Float64Array) {
+  const {n, scores, rank, flags, npig} = ev;
+  const rc = new Float64Array(n), pr = new Float64Array(n);
+  // All detections stably sorted by descending score (ties keep the concatenation order: image id, then rank, as
+  // numpy's mergesort on the concatenated arrays). Keeping the first maxDet of each image afterwards gives the
+  // same order as pycocotools' cut-then-sort, so one sort serves the three maxDets.
+  const all = new Int32Array(n);
+  for (let j = 0; j < n; j++) all[j] = j;
+  all.sort((p, q) => scores[q] - scores[p] || p - q);
+  const order = new Int32Array(n);
+  for (let m = 0; m < M; m++) {
+    const maxDet = MAX_DETS[m];
+    let nd = 0;
+    for (let j = 0; j < n; j++) if (rank[all[j]] < maxDet) order[nd++] = all[j];
+    for (let a = 0; a < A; a++) {
+      const np = npig[a];
+      if (np === 0) continue;
+      for (let t = 0; t < T; t++) {
+        const base = (a * T + t) * n;
+        let tp = 0, fp = 0;
+        for (let j = 0; j < nd; j++) {
+          const flag = flags[base + order[j]];
+          if (flag === MATCHED) tp++; else if (flag === UNMATCHED) fp++;
+          rc[j] = tp / np;
+          pr[j] = tp / (fp + tp + EPS);
+        }
+        recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
+        for (let j = nd - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+        // searchsorted(rc, recThrs, side='left') on the non-decreasing rc, walked in step with the thresholds.
+        let j = 0;
+        for (let r = 0; r < R; r++) {
+          while (j < nd && rc[j] < RECALL_THRESHOLDS[r]) j++;
+          precision[(((t * R + r) * K + k) * A + a) * M + m] = j < nd ? pr[j] : 0;
         }
       }
     }
   }
-  return {scores: dts.map((d) => d.score), flags, nonIgnoredGts};
 }

@@ -5,10 +5,10 @@ import type {Tensor} from '@tensorflow/tfjs-core';
 type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 /**
- * One label map: an int32 tensor, an integer typed array, or `{data, shape}` (data an integer typed array or a
- * plain array of integers). Any shape; prediction and label must agree (size-1 dimensions aside).
+ * One label map: an int32 tensor, an integer typed array, a plain array of integers, or `{data, shape}` (data an
+ * integer typed array or a plain array of integers). Any shape; prediction and label must agree (size-1 dimensions aside).
  */
-export type LabelMap = Tensor | IntegerArray | {data: IntegerArray | ArrayLike<number>; shape: number[]};
+export type LabelMap = Tensor | IntegerArray | number[] | {data: IntegerArray | ArrayLike<number>; shape: number[]};
 
 /**
  * What to do with a class whose union is empty (absent from the ground truth and never predicted):
