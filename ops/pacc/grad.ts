@@ -1,8 +1,8 @@
-// The one gradient of PositionAwareCircularConv (spec §1.2), built only from our own kernels and sum.
-import {engine, GradConfig, NamedAttrMap, reshape, sum, Tensor} from '@tensorflow/tfjs-core';
+// The one gradient of PositionAwareCircularConv, built only from our own kernels (no stock reductions).
+import {engine, GradConfig, NamedAttrMap, Tensor, zeros, zerosLike} from '@tensorflow/tfjs-core';
 import {
-  PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
-  PositionAwareCircularConvBackpropInput,
+  PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropBiasPe,
+  PositionAwareCircularConvBackpropFilter, PositionAwareCircularConvBackpropInput,
 } from './kernel_names';
 
 export const positionAwareCircularConvGradConfig: GradConfig = {
@@ -11,24 +11,22 @@ export const positionAwareCircularConvGradConfig: GradConfig = {
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
     const g = dy as Tensor;
     const [x, filter, pe] = saved;
-    const {direction, hasPositionEmbedding} = attrs as PositionAwareCircularConvAttrs;
-    const backpropInput = (dy: Tensor) =>
-      engine().runKernel(PositionAwareCircularConvBackpropInput, {dy, filter}, {direction}) as Tensor;
-    // Axes other than the convolved one: the pe is broadcast along them.
-    const others = direction === 'h' ? [0, 2] : [0, 1];
-    const [L, C] = filter.shape;
+    const {direction, hasBias, hasPositionEmbedding} = attrs as PositionAwareCircularConvAttrs;
+    // dbias and dpe come out of one kernel (one pass over dy). It runs here, not in
+    // the thunks: each thunk runs in its own tidy, so an output made in one would be
+    // disposed before the other could return it. Here both live in the backward
+    // pass's scope, which disposes whichever one tfjs does not ask for. Absent
+    // bias / pe are op-made zeros that no caller can differentiate, so then the
+    // kernel is skipped.
+    const biasPe = hasBias || hasPositionEmbedding
+      ? engine().runKernel(PositionAwareCircularConvBackpropBiasPe, {dy: g, filter}, {direction}) as Tensor[]
+      : null;
     return {
-      x: () => backpropInput(g),
+      x: () => engine().runKernel(PositionAwareCircularConvBackpropInput, {dy: g, filter}, {direction}) as Tensor,
       filter: () => engine().runKernel(
           PositionAwareCircularConvBackpropFilter, {x, dy: g, positionEmbedding: pe}, {direction, hasPositionEmbedding}) as Tensor,
-      // A 2-D reduction over axis 0 avoids the generic multi-axis path (~1.6x faster on cpu).
-      bias: () => sum(reshape(g, [-1, C]), 0),
-      // dpe = sum of dx over the broadcast axes; since dx is linear in dy, reduce
-      // dy first and run the input backprop on a [1, L, 1, C] tensor: no full dx.
-      positionEmbedding: () => {
-        const reduced = reshape(sum(g, others), direction === 'h' ? [1, L, 1, C] : [1, 1, L, C]);
-        return reshape(backpropInput(reduced), [L, C]);
-      },
+      bias: () => (biasPe ? biasPe[0] : zeros([filter.shape[1] as number])),
+      positionEmbedding: () => (biasPe ? biasPe[1] : zerosLike(filter)),
     };
   },
 };

@@ -7,6 +7,14 @@ export const PositionAwareCircularConv = 'PositionAwareCircularConv';
 export const PositionAwareCircularConvBackpropInput = 'PositionAwareCircularConvBackpropInput';
 /** dL/dfilter from x (+ pe) and dy. */
 export const PositionAwareCircularConvBackpropFilter = 'PositionAwareCircularConvBackpropFilter';
+/**
+ * dL/dbias and dL/dpe from dy and the filter, two outputs [dbias [C], dpe [L, C]].
+ * Both come from the row sums of dy, rowSum[i,c] = Σ over the broadcast axes of
+ * dy (one pass over dy): dbias[c] = Σ_i rowSum[i,c], and dpe is the input
+ * gradient run on rowSum as a single column. Every backend computes both
+ * outputs in its own programs (no stock Sum).
+ */
+export const PositionAwareCircularConvBackpropBiasPe = 'PositionAwareCircularConvBackpropBiasPe';
 
 /** 'h' convolves along axis 1 (height), 'w' along axis 2 (width) of NHWC. */
 export type PaccDirection = 'h' | 'w';
@@ -32,6 +40,11 @@ export type PositionAwareCircularConvBackpropFilterInputs = {x: Tensor; dy: Tens
 export interface PositionAwareCircularConvBackpropFilterAttrs extends NamedAttrMap {
   direction: PaccDirection;
   hasPositionEmbedding: boolean;
+}
+
+export type PositionAwareCircularConvBackpropBiasPeInputs = {dy: Tensor; filter: Tensor};
+export interface PositionAwareCircularConvBackpropBiasPeAttrs extends NamedAttrMap {
+  direction: PaccDirection;
 }
 
 /**

@@ -9,7 +9,7 @@ export const BINDING: TensorflowBinding & {TF_ATTR_FLOAT: number} = {
   TF_ATTR_STRING: 0, TF_ATTR_INT: 1, TF_ATTR_FLOAT: 2, TF_ATTR_BOOL: 3, TF_ATTR_TYPE: 4,
 };
 
-type AttrKind = 'type' | 'int' | 'int[]' | 'string';
+type AttrKind = 'type' | 'int' | 'int[]' | 'string' | 'bool';
 /** Per input: 'T' = float32 data typed by attr T, or the name of the int32 index type attr. */
 interface OpDef { inputs: string[] | ((attrs: Record<string, unknown>) => string[]); attrs: Record<string, {kind: AttrKind; required: boolean; oneOf?: readonly unknown[]}>; }
 
@@ -32,6 +32,10 @@ const OP_DEFS: Record<string, OpDef> = {
     attrs: {N: {kind: 'int', required: true}, T: {kind: 'type', required: true}, Tidx: {kind: 'type', required: true}},
   },
   Pad: {inputs: ['T', 'Tpaddings'], attrs: {T: {kind: 'type', required: true}, Tpaddings: {kind: 'type', required: true}}},
+  Sum: {
+    inputs: ['T', 'Tidx'],
+    attrs: {T: {kind: 'type', required: true}, Tidx: {kind: 'type', required: true}, keep_dims: {kind: 'bool', required: false}},
+  },
   BiasAdd: {inputs: ['T', 'T'], attrs: {T: {kind: 'type', required: true}, data_format: {kind: 'string', required: false, oneOf: ['NHWC', 'NCHW']}}},
   DepthwiseConv2dNative: {inputs: ['T', 'T'], attrs: conv},
   DepthwiseConv2dNativeBackpropInput: {inputs: ['int32', 'T', 'T'], attrs: conv},
@@ -40,6 +44,7 @@ const OP_DEFS: Record<string, OpDef> = {
 
 const ATTR_TYPE: Record<AttrKind, number> = {
   type: BINDING.TF_ATTR_TYPE, int: BINDING.TF_ATTR_INT, 'int[]': BINDING.TF_ATTR_INT, string: BINDING.TF_ATTR_STRING,
+  bool: BINDING.TF_ATTR_BOOL,
 };
 const DTYPE: Record<number, tf.DataType> = {[BINDING.TF_FLOAT]: 'float32', [BINDING.TF_INT32]: 'int32'};
 
@@ -57,6 +62,7 @@ function checkCall(name: string, opAttrs: TFEOpAttr[], inputs: tf.TensorInfo[]):
     if (a.type !== ATTR_TYPE[spec.kind]) throw new Error(`stand-in: ${name} attr '${a.name}' has attr type ${a.type}, want ${ATTR_TYPE[spec.kind]}`);
     const okValue = spec.kind === 'int[]' ? Array.isArray(a.value) && a.value.every(Number.isInteger)
       : spec.kind === 'int' ? Number.isInteger(a.value) : spec.kind === 'string' ? typeof a.value === 'string'
+      : spec.kind === 'bool' ? typeof a.value === 'boolean'
       : typeof a.value === 'number' && a.value in DTYPE;
     if (!okValue) throw new Error(`stand-in: ${name} attr '${a.name}' has a bad value ${JSON.stringify(a.value)}`);
     if (spec.oneOf && !spec.oneOf.includes(a.value)) throw new Error(`stand-in: ${name} attr '${a.name}' = ${a.value} not in ${spec.oneOf}`);
@@ -109,6 +115,11 @@ function run(name: string, attrs: Record<string, unknown>, x: tf.Tensor[]): tf.T
     case 'BiasAdd':
       if (x[1].rank !== 1 || x[1].shape[0] !== x[0].shape[x[0].rank - 1]) throw new Error(`stand-in: BiasAdd bias [${x[1].shape}] vs value [${x[0].shape}]`);
       return tf.add(x[0], x[1]);
+    case 'Sum': {
+      const axes = ints(x[1]);
+      if (axes.some((a) => !Number.isInteger(a) || a < -x[0].rank || a >= x[0].rank)) throw new Error(`stand-in: Sum axes [${axes}] out of range for rank ${x[0].rank}`);
+      return tf.sum(x[0], axes, attrs.keep_dims === true);
+    }
     case 'Slice': return tf.slice(x[0], ints(x[1]), ints(x[2]));
     case 'ConcatV2': return tf.concat(x.slice(0, -1), ints(x[x.length - 1])[0]);
     case 'Pad': {

@@ -83,7 +83,8 @@ describe('op-and-attribute sequence emitted by the tensorflow kernels', () => {
     const x = tf.randomNormal([2, 3, 4, 5]), f = tf.randomNormal([4, 5]), pe = tf.randomNormal([4, 5]);
     const ops = record(() => tf.grads((x: tf.Tensor, f: tf.Tensor) =>
       tf.sum(positionAwareCircularConv(x as tf.Tensor4D, f as tf.Tensor2D, {direction: 'w', positionEmbedding: pe as tf.Tensor2D})))([x, f]));
-    const bi = backend.calls.find((c) => c.op === 'DepthwiseConv2dNativeBackpropInput')!;
+    // The x gradient's input backprop (the pe gradient's one runs on the [1, 1, L, C] row sums).
+    const bi = backend.calls.find((c) => c.op === 'DepthwiseConv2dNativeBackpropInput' && c.inputShapes[2][0] === 2)!;
     const bf = backend.calls.find((c) => c.op === 'DepthwiseConv2dNativeBackpropFilter')!;
     expect(bi.attrs).toEqual(conv);
     expect(bi.inputShapes).toEqual([[4], [1, 4, 5, 1], [2, 3, 4, 5]]);
@@ -92,6 +93,19 @@ describe('op-and-attribute sequence emitted by the tensorflow kernels', () => {
     expect(ops.slice(ops.indexOf('DepthwiseConv2dNativeBackpropInput'))).toEqual(
         expect.arrayContaining(['Slice', 'Slice', 'Pad', 'AddV2']));
     tf.dispose([x, f, pe]);
+  });
+
+  it('bias + pe gradients: Sum over N, W to [L, C], Sum over L for dbias, input backprop of the row sums for dpe', () => {
+    const x = tf.randomNormal([2, 3, 4, 5]), f = tf.randomNormal([3, 5]), b = tf.randomNormal([5]), pe = tf.randomNormal([3, 5]);
+    record(() => tf.grads((b: tf.Tensor, pe: tf.Tensor) => tf.sum(positionAwareCircularConv(
+        x as tf.Tensor4D, f as tf.Tensor2D, {direction: 'h', bias: b as tf.Tensor1D, positionEmbedding: pe as tf.Tensor2D})))([b, pe]));
+    const sums = backend.calls.filter((c) => c.op === 'Sum');
+    // The loss' own tf.sum runs on the stand-in's cpu kernels, not through TensorFlow ops.
+    expect(sums.map((c) => c.inputShapes)).toEqual([[[2, 3, 4, 5], [2]], [[3, 5], [1]]]);
+    expect(sums[0].attrs).toEqual({T: 'float32', Tidx: 'int32', keep_dims: false});
+    const bi = backend.calls.find((c) => c.op === 'DepthwiseConv2dNativeBackpropInput')!;
+    expect(bi.inputShapes).toEqual([[4], [3, 1, 5, 1], [1, 3, 1, 5]]);
+    tf.dispose([x, f, b, pe]);
   });
 
   it('matches reference.ts on a shape with H != W, both directions, all inputs', () => {

@@ -1,8 +1,9 @@
-// Native cpu (pure JS) kernels of the PaCC op: forward, backprop input, backprop filter.
+// Native cpu (pure JS) kernels of the PaCC op: forward, backprop input, backprop filter, backprop bias + pe.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {
-  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs,
+  PositionAwareCircularConvBackpropBiasPe, PositionAwareCircularConvBackpropBiasPeAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
   PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
@@ -133,8 +134,42 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   return cpu.makeTensorInfo([L, C], 'float32', Float32Array.from(dw));
 };
 
+/**
+ * dbias[c] = Σ_{o,i,q} dy[o,i,q,c] and dpe[m,c] = Σ_k w[k,c]·rowSum[(m-k) mod L, c]
+ * (the input gradient of the row sums as one column), from one pass over dy.
+ */
+const backpropBiasPe: KernelFunc = ({inputs, backend, attrs}) => {
+  const cpu = backend as MathBackendCPU;
+  const {dy, filter} = inputs as Record<string, TensorInfo>;
+  const {direction} = attrs as unknown as PositionAwareCircularConvBackpropBiasPeAttrs;
+  const {outer, L, inner, C} = paccLayout(dy.shape, direction);
+  const g = values(cpu, dy);
+  const rowLen = inner * C;
+  // Float64 row sums: each adds outer·inner values.
+  const rowSum = new Float64Array(L * C);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < L; i++) {
+      const yOff = (o * L + i) * rowLen, ro = i * C;
+      for (let q = 0; q < rowLen; q += C) for (let c = 0; c < C; c++) rowSum[ro + c] += g[yOff + q + c];
+    }
+  }
+  const dbias = new Float64Array(C);
+  for (let i = 0; i < L; i++) for (let c = 0; c < C; c++) dbias[c] += rowSum[i * C + c];
+  const w = values(cpu, filter);
+  const dpe = new Float32Array(L * C);
+  for (let m = 0; m < L; m++) {
+    for (let c = 0; c < C; c++) {
+      let acc = 0;
+      for (let k = 0; k < L; k++) acc += w[k * C + c] * rowSum[((m - k + L) % L) * C + c];
+      dpe[m * C + c] = acc;
+    }
+  }
+  return [cpu.makeTensorInfo([C], 'float32', Float32Array.from(dbias)), cpu.makeTensorInfo([L, C], 'float32', dpe)];
+};
+
 export const cpuKernels: KernelConfig[] = [
   {kernelName: PositionAwareCircularConv, backendName: 'cpu', kernelFunc: forward},
   {kernelName: PositionAwareCircularConvBackpropInput, backendName: 'cpu', kernelFunc: backpropInput},
   {kernelName: PositionAwareCircularConvBackpropFilter, backendName: 'cpu', kernelFunc: backpropFilter},
+  {kernelName: PositionAwareCircularConvBackpropBiasPe, backendName: 'cpu', kernelFunc: backpropBiasPe},
 ];

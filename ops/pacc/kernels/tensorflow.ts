@@ -2,11 +2,12 @@
 import {scalar, tensor1d, tensor2d} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, Tensor, TensorInfo} from '@tensorflow/tfjs-core';
 import type {
-  PaccDirection, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilterAttrs,
-  PositionAwareCircularConvBackpropInputAttrs,
+  PaccDirection, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropBiasPeAttrs,
+  PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
 import {
-  PositionAwareCircularConv, PositionAwareCircularConvBackpropFilter, PositionAwareCircularConvBackpropInput,
+  PositionAwareCircularConv, PositionAwareCircularConvBackpropBiasPe, PositionAwareCircularConvBackpropFilter,
+  PositionAwareCircularConvBackpropInput,
 } from '../kernel_names';
 
 /**
@@ -81,6 +82,12 @@ class Emitter {
   depthwiseBackpropFilter(x: TensorInfo, filterShape: number[], dy: TensorInfo) {
     return this.run('DepthwiseConv2dNativeBackpropFilter', this.convAttrs(), [x, this.int32(filterShape), dy]);
   }
+  /** TensorFlow's Sum over `axes` (dropped from the shape). */
+  sum(x: TensorInfo, axes: number[], keep = false) {
+    return this.run('Sum', [
+      this.floatT(), this.typeAttr('Tidx', this.b.TF_INT32), {name: 'keep_dims', type: this.b.TF_ATTR_BOOL, value: false},
+    ], [x, this.int32(axes)], keep);
+  }
   biasAdd(x: TensorInfo, bias: TensorInfo) {
     return this.run('BiasAdd', [this.floatT(), {name: 'data_format', type: this.b.TF_ATTR_STRING, value: 'NHWC'}], [x, bias], true);
   }
@@ -135,13 +142,10 @@ const forward: KernelFunc = ({inputs, backend, attrs}) => withEmitter(backend, (
  * padded tensor x̃ (length 2L-1) gives dx̃; entry L+r of x̃ is a copy of x[r], so
  * dx = dx̃[0:L] + (dx̃[L:2L-1] padded with one zero row at the end).
  */
-const backpropInput: KernelFunc = ({inputs, backend, attrs}) => withEmitter(backend, (e) => {
-  const {dy, filter} = inputs as Record<string, TensorInfo>;
-  const {direction} = attrs as unknown as PositionAwareCircularConvBackpropInputAttrs;
-  const axis = axisOf(direction);
+function circularBackpropInput(e: Emitter, dy: TensorInfo, filter: TensorInfo, axis: number, keep: boolean): Tensor {
   const [L, C] = filter.shape;
   const f = e.reshape(filter, depthwiseFilterShape(L, C, axis));
-  if (L === 1) return e.depthwiseBackpropInput(dy.shape, f, dy, true);
+  if (L === 1) return e.depthwiseBackpropInput(dy.shape, f, dy, keep);
   const dExt = e.depthwiseBackpropInput(withAxis(dy.shape, axis, 2 * L - 1), f, dy, false);
   const size = [-1, -1, -1, -1];
   size[axis] = L;
@@ -152,8 +156,39 @@ const backpropInput: KernelFunc = ({inputs, backend, attrs}) => withEmitter(back
   const paddings = [[0, 0], [0, 0], [0, 0], [0, 0]];
   paddings[axis][1] = 1;
   const wrapped = e.pad(e.slice(dExt, begin, size), paddings);
-  return e.add(head, wrapped, true);
+  return e.add(head, wrapped, keep);
+}
+
+const backpropInput: KernelFunc = ({inputs, backend, attrs}) => withEmitter(backend, (e) => {
+  const {dy, filter} = inputs as Record<string, TensorInfo>;
+  const {direction} = attrs as unknown as PositionAwareCircularConvBackpropInputAttrs;
+  return circularBackpropInput(e, dy, filter, axisOf(direction), true);
 });
+
+/**
+ * dbias = Sum(dy) over N, H, W; dpe = the input gradient of rowSum = Sum(dy) over
+ * the broadcast axes, run as a [1, L, 1, C] ('h') / [1, 1, L, C] ('w') tensor.
+ */
+const backpropBiasPe: KernelFunc = ({inputs, backend, attrs}) => {
+  const e = new Emitter(backend as TensorflowBackendLike);
+  const outs: Tensor[] = [];
+  try {
+    const {dy, filter} = inputs as Record<string, TensorInfo>;
+    const {direction} = attrs as unknown as PositionAwareCircularConvBackpropBiasPeAttrs;
+    const axis = axisOf(direction);
+    const [L, C] = filter.shape;
+    const rowSum = e.sum(dy, axis === 1 ? [0, 2] : [0, 1]);
+    outs.push(e.sum(rowSum, [0], true));
+    const dpe4 = circularBackpropInput(e, e.reshape(rowSum, axis === 1 ? [1, L, 1, C] : [1, 1, L, C]), filter, axis, false);
+    outs.push(e.reshape(dpe4, [L, C], true));
+    return outs;
+  } catch (err) {
+    for (const t of outs) t.dispose();
+    throw err;
+  } finally {
+    e.dispose();
+  }
+};
 
 /** dw[k] = Σ dy[i]·x'[(i+k) mod L]: the depthwise filter gradient of the circularly padded x' = x + pe. */
 const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => withEmitter(backend, (e) => {
@@ -170,4 +205,5 @@ export const tensorflowKernels: KernelConfig[] = [
   {kernelName: PositionAwareCircularConv, backendName: 'tensorflow', kernelFunc: forward},
   {kernelName: PositionAwareCircularConvBackpropInput, backendName: 'tensorflow', kernelFunc: backpropInput},
   {kernelName: PositionAwareCircularConvBackpropFilter, backendName: 'tensorflow', kernelFunc: backpropFilter},
+  {kernelName: PositionAwareCircularConvBackpropBiasPe, backendName: 'tensorflow', kernelFunc: backpropBiasPe},
 ];

@@ -2,10 +2,19 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {getPaccWasm, PaccWasm} from '../../wasm/module';
 import {
-  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  paccLayout, PositionAwareCircularConv, PositionAwareCircularConvAttrs,
+  PositionAwareCircularConvBackpropBiasPe, PositionAwareCircularConvBackpropBiasPeAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
   PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
+
+/** The exports of ops/wasm/assembly/pacc.ts not (yet) declared in module.ts's PaccWasmExports. */
+interface BiasPeExports {
+  /** Scratch bytes paccBackpropBiasPe needs. */
+  paccBackpropBiasPeScratch(L: number, C: number): number;
+  paccBackpropBiasPe(
+      dy: number, w: number, dbias: number, dpe: number, scratch: number, outer: number, L: number, inner: number, C: number): void;
+}
 
 /**
  * Runs `fn` with `bytes` bytes of heap scratch (what it holds: see ops/wasm/assembly/pacc.ts),
@@ -56,8 +65,21 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   return out;
 };
 
+const backpropBiasPe: KernelFunc = ({inputs, backend, attrs}) => {
+  const m = getPaccWasm(backend);
+  const ex = m.exports as unknown as BiasPeExports;
+  const {dy, filter} = inputs as Record<string, TensorInfo>;
+  const {direction} = attrs as unknown as PositionAwareCircularConvBackpropBiasPeAttrs;
+  const {outer, L, inner, C} = paccLayout(dy.shape, direction);
+  const dbias = m.makeOutput([C]), dpe = m.makeOutput([L, C]);
+  withScratch(m, ex.paccBackpropBiasPeScratch(L, C), (scratch) =>
+    ex.paccBackpropBiasPe(m.offset(dy), m.offset(filter), m.offset(dbias), m.offset(dpe), scratch, outer, L, inner, C));
+  return [dbias, dpe];
+};
+
 export const wasmKernels: KernelConfig[] = [
   {kernelName: PositionAwareCircularConv, backendName: 'wasm', kernelFunc: forward},
   {kernelName: PositionAwareCircularConvBackpropInput, backendName: 'wasm', kernelFunc: backpropInput},
   {kernelName: PositionAwareCircularConvBackpropFilter, backendName: 'wasm', kernelFunc: backpropFilter},
+  {kernelName: PositionAwareCircularConvBackpropBiasPe, backendName: 'wasm', kernelFunc: backpropBiasPe},
 ];

@@ -1,14 +1,18 @@
-// Native webgl kernels of the PaCC op: forward, backprop input, backprop filter (GLSL in webgl_*programs.ts).
+// Native webgl kernels of the PaCC op: forward, backprop input, backprop filter, backprop bias + pe (GLSL in webgl_*programs.ts).
 import {env, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {
-  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  paccLayout, PaccDirection, PositionAwareCircularConv, PositionAwareCircularConvAttrs,
+  PositionAwareCircularConvBackpropBiasPe, PositionAwareCircularConvBackpropBiasPeAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
   PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
-import {PaccBackpropFilterProgram, PaccCircularProgram, PaccInitProgram} from './webgl_programs';
 import {
-  PaccBackpropFilterPackedProgram, PaccCircularPackedProgram, PaccInitPackedProgram, PaccRowSumPackedProgram,
+  PaccBackpropFilterProgram, PaccCircularProgram, PaccColumnSumProgram, PaccInitProgram, PaccRowSumProgram,
+} from './webgl_programs';
+import {
+  PaccBackpropFilterPackedProgram, PaccCircularPackedProgram, PaccColumnSumPackedProgram, PaccInitPackedProgram,
+  PaccRowSumPackedProgram,
 } from './webgl_packed_programs';
 
 /**
@@ -116,8 +120,32 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   return out;
 };
 
+/**
+ * dbias and dpe from the row sums of dy: one pass over dy into [L, C] (row-sum),
+ * then two programs on that small tensor: its column sums (dbias, [1, C]) and
+ * the input-gradient program on it as a single column (dpe).
+ */
+const backpropBiasPe: KernelFunc = ({inputs, backend, attrs}) => {
+  const gl = backend as MathBackendWebGL;
+  const {dy, filter} = inputs as Record<string, TensorInfo>;
+  const {direction} = attrs as unknown as PositionAwareCircularConvBackpropBiasPeAttrs;
+  const {outer, L, inner, C, rows} = layout(dy.shape, direction);
+  const packed = usePacked();
+  const temps: TensorInfo[] = [];
+  const dyv = view(gl, dy, [rows, C], packed, temps), w = view(gl, filter, [L, C], packed, temps);
+  const rowSum = run(gl, packed ? new PaccRowSumPackedProgram(L, C) : new PaccRowSumProgram(L, C), [dyv],
+      [[L], [outer], [inner]], [L, C]);
+  temps.push(rowSum);
+  const dbias = run(gl, packed ? new PaccColumnSumPackedProgram(C) : new PaccColumnSumProgram(C), [rowSum], [[L]], [C]);
+  const dpe = run(gl, packed ? new PaccCircularPackedProgram(L, C, false, false) : new PaccCircularProgram(L, C, false, false),
+      [rowSum, w], [[L], [1]], [L, C]);
+  for (const t of temps) gl.disposeIntermediateTensorInfo(t);
+  return [dbias, dpe];
+};
+
 export const webglKernels: KernelConfig[] = [
   {kernelName: PositionAwareCircularConv, backendName: 'webgl', kernelFunc: forward},
   {kernelName: PositionAwareCircularConvBackpropInput, backendName: 'webgl', kernelFunc: backpropInput},
   {kernelName: PositionAwareCircularConvBackpropFilter, backendName: 'webgl', kernelFunc: backpropFilter},
+  {kernelName: PositionAwareCircularConvBackpropBiasPe, backendName: 'webgl', kernelFunc: backpropBiasPe},
 ];

@@ -242,3 +242,32 @@ export class PaccBackpropFilterPackedProgram implements GPGPUProgram {
       }`;
   }
 }
+
+/** dbias[c] = Σ_i rowSum[i,c] on packed texels: output [1, C] (row 0 of each texel). */
+export class PaccColumnSumPackedProgram implements GPGPUProgram {
+  variableNames = ['rowSum'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  packedOutput = true;
+  enableShapeUniforms = true;
+  customUniforms = ints('paccL');
+
+  constructor(C: number) {
+    this.outputShape = [1, C];
+    this.userCode = `
+      // pacc:packed:column-sum
+      void main() {
+        int c = getOutputCoords().y;
+        vec2 acc = vec2(0.0);
+        for (int i = 0; i < ${MAX_LOOP}; i += 2) {
+          if (i >= paccL) break;
+          vec4 s = getRowSum(i, c);
+          acc += s.xy;
+          // Row i+1 of an odd L is padding, not data.
+          if (i + 1 < paccL) acc += s.zw;
+        }
+        setOutput(vec4(acc, 0.0, 0.0));
+      }`;
+  }
+}

@@ -137,3 +137,63 @@ export class PaccBackpropFilterProgram implements GPGPUProgram {
       }`;
   }
 }
+
+/**
+ * rowSum[i,c] = Σ_{o,q} dy[o,i,q,c], [L, C]: the sums over the axes the pe and
+ * bias are broadcast along, from which the bias and pe gradients follow.
+ */
+export class PaccRowSumProgram implements GPGPUProgram {
+  variableNames = ['dy'];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms = ints('paccL', 'paccOuter', 'paccInner');
+
+  constructor(L: number, C: number) {
+    this.outputShape = [L, C];
+    this.userCode = `
+      // pacc:row-sum
+      void main() {
+        ivec2 rc = getOutputCoords();
+        int c = rc.y;
+        int block = paccL * paccInner;
+        int row = rc.x * paccInner;
+        float acc = 0.0;
+        for (int o = 0; o < ${MAX_LOOP}; o++) {
+          if (o >= paccOuter) break;
+          float part = 0.0;
+          for (int q = 0; q < ${MAX_LOOP}; q++) {
+            if (q >= paccInner) break;
+            part += getDy(row + q, c);
+          }
+          acc += part;
+          row += block;
+        }
+        setOutput(acc);
+      }`;
+  }
+}
+
+/** dbias[c] = Σ_i rowSum[i,c]: output [1, C]. */
+export class PaccColumnSumProgram implements GPGPUProgram {
+  variableNames = ['rowSum'];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms = ints('paccL');
+
+  constructor(C: number) {
+    this.outputShape = [1, C];
+    this.userCode = `
+      // pacc:column-sum
+      void main() {
+        int c = getOutputCoords().y;
+        float acc = 0.0;
+        for (int i = 0; i < ${MAX_LOOP}; i++) {
+          if (i >= paccL) break;
+          acc += getRowSum(i, c);
+        }
+        setOutput(acc);
+      }`;
+  }
+}

@@ -1,14 +1,18 @@
-// Native webgpu kernels of the PaCC op: forward, backprop input, backprop filter (WGSL in webgpu_programs.ts).
+// Native webgpu kernels of the PaCC op: forward, backprop input, backprop filter, backprop bias + pe (WGSL in webgpu_programs.ts).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 // Types only: tfjs-backend-webgpu is an optional peer dependency, and the
 // kernels use the backend object tfjs hands them, so nothing is imported at runtime.
 import type {WebGPUBackend, WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 import {
-  paccLayout, PositionAwareCircularConv, PositionAwareCircularConvAttrs, PositionAwareCircularConvBackpropFilter,
+  paccLayout, PositionAwareCircularConv, PositionAwareCircularConvAttrs,
+  PositionAwareCircularConvBackpropBiasPe, PositionAwareCircularConvBackpropBiasPeAttrs, PositionAwareCircularConvBackpropFilter,
   PositionAwareCircularConvBackpropFilterAttrs, PositionAwareCircularConvBackpropInput,
   PositionAwareCircularConvBackpropInputAttrs,
 } from '../kernel_names';
-import {Components, ForwardStart, PaccBackpropFilterProgram, PaccCircularProgram, PaccInitProgram} from './webgpu_programs';
+import {
+  Components, ForwardStart, PaccBackpropFilterProgram, PaccCircularProgram, PaccColumnSumProgram, PaccInitProgram,
+  PaccRowSumProgram,
+} from './webgpu_programs';
 
 type Uniforms = {type: 'int32'; data: number[]}[];
 const ints = (...values: number[]): Uniforms => values.map((v) => ({type: 'int32', data: [v]}));
@@ -60,8 +64,27 @@ const backpropFilter: KernelFunc = ({inputs, backend, attrs}) => {
   return run(gpu, new PaccBackpropFilterProgram(L, C, cp, hasPositionEmbedding), srcs, ints(L, outer, inner, C / cp));
 };
 
+/**
+ * dbias and dpe from the row sums of dy: one pass over dy into [L, C], then the
+ * column sums of that (dbias) and the input-gradient program on it as a single
+ * column (dpe). Three small dispatches instead of tfjs' Sum reductions.
+ */
+const backpropBiasPe: KernelFunc = ({inputs, backend, attrs}) => {
+  const gpu = backend as WebGPUBackend;
+  const {dy, filter} = inputs as Record<string, TensorInfo>;
+  const {direction} = attrs as unknown as PositionAwareCircularConvBackpropBiasPeAttrs;
+  const {outer, L, inner, C} = paccLayout(dy.shape, direction);
+  const cp = components(C);
+  const rowSum = run(gpu, new PaccRowSumProgram(L, C, cp), [dy], ints(L, outer, inner, C / cp));
+  const dbias = run(gpu, new PaccColumnSumProgram(C, cp), [rowSum], ints(L, C / cp));
+  const dpe = run(gpu, new PaccCircularProgram([L, C], cp, false, 'zero'), [rowSum, filter], ints(L, 1, C / cp));
+  gpu.disposeData(rowSum.dataId);
+  return [dbias, dpe];
+};
+
 export const webgpuKernels: KernelConfig[] = [
   {kernelName: PositionAwareCircularConv, backendName: 'webgpu', kernelFunc: forward},
   {kernelName: PositionAwareCircularConvBackpropInput, backendName: 'webgpu', kernelFunc: backpropInput},
   {kernelName: PositionAwareCircularConvBackpropFilter, backendName: 'webgpu', kernelFunc: backpropFilter},
+  {kernelName: PositionAwareCircularConvBackpropBiasPe, backendName: 'webgpu', kernelFunc: backpropBiasPe},
 ];

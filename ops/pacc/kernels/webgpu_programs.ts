@@ -209,3 +209,70 @@ export class PaccBackpropFilterProgram extends PaccProgram {
       }`;
   }
 }
+
+/**
+ * rowSum[i,c] = Σ_{o,q} dy[o,i,q,c], [L, C]: the sums over the axes bias and pe
+ * are broadcast along. One invocation per (i, c-vector) walks its rows with a
+ * running offset; per-o partial sums keep float32 rounding small. No workgroup
+ * barriers (the stock Sum's shared-memory tree is what costs on SwiftShader).
+ * Uniforms: paccL, paccOuter, paccInner, paccCv.
+ */
+export class PaccRowSumProgram extends PaccProgram {
+  uniforms = 'paccL : i32, paccOuter : i32, paccInner : i32, paccCv : i32,';
+  private readonly cp: Components;
+
+  constructor(L: number, C: number, cp: Components) {
+    super([L, C], cp, ['dy'], 'row_sum');
+    this.cp = cp;
+  }
+
+  getUserCode(): string {
+    const t = ty(this.cp);
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let L = uniforms.paccL;
+        let cv = uniforms.paccCv;
+        let c = index % cv;
+        let i = index / cv;
+        let rowStride = uniforms.paccInner * cv;
+        let span = L * rowStride;
+        var acc = ${t}(0.0);
+        var base = i * rowStride + c;
+        for (var o = 0; o < uniforms.paccOuter; o = o + 1) {
+          var part = ${t}(0.0);
+          for (var q = 0; q < rowStride; q = q + cv) {
+            part = part + dy[base + q];
+          }
+          acc = acc + part;
+          base = base + span;
+        }
+        result[index] = acc;
+      }`;
+  }
+}
+
+/** dbias[c] = Σ_i rowSum[i,c], [C]. Uniforms: paccL, paccCv. */
+export class PaccColumnSumProgram extends PaccProgram {
+  uniforms = 'paccL : i32, paccCv : i32,';
+  private readonly cp: Components;
+
+  constructor(C: number, cp: Components) {
+    super([C], cp, ['rowSum'], 'column_sum');
+    this.cp = cp;
+  }
+
+  getUserCode(): string {
+    const t = ty(this.cp);
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.size) { return; }
+        let cv = uniforms.paccCv;
+        var acc = ${t}(0.0);
+        for (var i = 0; i < uniforms.paccL; i = i + 1) {
+          acc = acc + rowSum[i * cv + index];
+        }
+        result[index] = acc;
+      }`;
+  }
+}

@@ -293,24 +293,64 @@ export function paccBackpropFilter(
   memory.fill(dw, 0, n);
   filterAccumulate(x, dy, dw, scratch, outer, L, inner, C);
   if (pe == 0) return;
-  memory.fill(scratch, 0, n);
+  rowSums(dy, scratch, outer, L, inner, C);
+  filterAccumulate(pe, scratch, dw, 0, 1, L, 1, C);
+}
+
+/**
+ * sums[i,c] = Σ_{o,q} dy[o,i,q,c], [L, C]. Per row and four channels the inner
+ * rows are added in a register and stored once, so the 'h' layout (many inner
+ * rows per output row) does not load and store the sum per element.
+ */
+function rowSums(dy: usize, sums: usize, outer: i32, L: i32, inner: i32, C: i32): void {
   const rb = <usize>inner * <usize>C * 4, wb = <usize>C * 4, C4 = C & ~3;
+  memory.fill(sums, 0, <usize>L * wb);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < L; i++) {
       const row = dy + (<usize>o * <usize>L + <usize>i) * rb;
-      const sp = scratch + <usize>i * wb;
-      for (let q = 0; q < inner; q++) {
-        const p = row + <usize>q * wb;
-        for (let c = 0; c < C4; c += 4) {
-          const cb = <usize>c * 4;
-          v128.store(sp + cb, f32x4.add(v128.load(sp + cb), v128.load(p + cb)));
-        }
-        for (let c = C4; c < C; c++) {
-          const cb = <usize>c * 4;
-          store<f32>(sp + cb, load<f32>(sp + cb) + load<f32>(p + cb));
-        }
+      const sp = sums + <usize>i * wb;
+      for (let c = 0; c < C4; c += 4) {
+        const cb = <usize>c * 4;
+        let a = v128.load(sp + cb);
+        for (let p = row + cb, end = row + rb; p < end; p += wb) a = f32x4.add(a, v128.load(p));
+        v128.store(sp + cb, a);
+      }
+      for (let c = C4; c < C; c++) {
+        const cb = <usize>c * 4;
+        let a = load<f32>(sp + cb);
+        for (let p = row + cb, end = row + rb; p < end; p += wb) a += load<f32>(p);
+        store<f32>(sp + cb, a);
       }
     }
   }
-  filterAccumulate(pe, scratch, dw, 0, 1, L, 1, C);
+}
+
+/** Scratch bytes paccBackpropBiasPe needs: the row sums, then correlate's blocks. */
+export function paccBackpropBiasPeScratch(L: i32, C: i32): usize {
+  return <usize>L * <usize>C * 4 + correlateScratch(L, C);
+}
+
+/**
+ * dbias[c] = Σ_{o,i,q} dy[o,i,q,c] and dpe[m,c] = Σ_k w[k,c] · rowSum[(m-k) mod L, c]:
+ * both from the row sums of dy (one pass over dy); dpe is the input gradient of
+ * the row sums as one column, so pe's gradient never needs a full-size dx.
+ */
+export function paccBackpropBiasPe(
+    dy: usize, w: usize, dbias: usize, dpe: usize, scratch: usize, outer: i32, L: i32, inner: i32, C: i32): void {
+  const sums = scratch;
+  rowSums(dy, sums, outer, L, inner, C);
+  const wb = <usize>C * 4, C4 = C & ~3;
+  for (let c = 0; c < C4; c += 4) {
+    const cb = <usize>c * 4;
+    let a = f32x4.splat(0);
+    for (let i = 0; i < L; i++) a = f32x4.add(a, v128.load(sums + <usize>i * wb + cb));
+    v128.store(dbias + cb, a);
+  }
+  for (let c = C4; c < C; c++) {
+    const cb = <usize>c * 4;
+    let a: f32 = 0;
+    for (let i = 0; i < L; i++) a += load<f32>(sums + <usize>i * wb + cb);
+    store<f32>(dbias + cb, a);
+  }
+  correlate(sums, w, 0, dpe, scratch + <usize>L * wb, 1, L, 1, C, false);
 }
