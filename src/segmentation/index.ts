@@ -3,3 +3,6 @@ export {crossEntropyLoss, nearestIndices, resizeNearestTorch} from './loss';
 export type {CrossEntropyLossOptions} from './loss';
 export {AtrousConv2D, BilinearUpsample, SpatialBroadcast, atrousConv2d} from './layers';
 export type {AtrousConv2DArgs, BilinearUpsampleArgs} from './layers';
+export {load, SemanticSegmenter} from './segmenter';
+export type {Color, ImageDataLike, SegmentationResult, SegmenterInput, SegmenterOptions} from './segmenter';
+export {PASCAL_VOC_LABELS, pascalColormap} from './pascal';
