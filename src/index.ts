@@ -40,9 +40,9 @@ export {replaceBlocks, detectFamily} from './surgery/index';
 export type {Family, ReplaceBlocksOptions} from './surgery/index';
 export {ParcSplitConv} from './layers/parc_split_conv';
 export type {ParcSplitConvArgs} from './layers/parc_split_conv';
-export {LayerScale} from './layers/parc_layer_scale';
-export {EdgeVitGlobalSparseAttn} from './layers/parc_edgevit_attention';
-export {Normalization} from './layers/parc_normalization';
+export {LayerScale} from './layers/layer_scale';
+export {EdgeVitGlobalSparseAttn} from './layers/edgevit_global_sparse_attn';
+export {Normalization} from './layers/normalization';
 /** `pacc.zoo.*`: base-model builders with Keras-compatible layer names (issue 7). */
 export * as zoo from './models/zoo/index';
 /** `pacc.metrics.*`: COCO box AP (pycocotools-equal) and segmentation mean IoU (issues 13, 14; docs/metrics.md). */

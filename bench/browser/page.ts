@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
-import {WASM_PATH} from '../../test/browser/wasm_path';
+import {WASM_PATH} from '../../tools/browser/wasm_path';
 import {PACC_WEBGL_PACKED} from '../../ops/pacc/kernels/webgl';
 import type {SuiteResult} from '../util';
 import {firstCalls, perCallTable, queuedTable, Shape} from './suite';

@@ -3,7 +3,7 @@ import {writeFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright';
 import {createServer} from 'vite';
-import {CHROMIUM, CHROMIUM_ARGS, ISOLATION_HEADERS, PREBUNDLE} from '../../test/browser/chromium';
+import {CHROMIUM, CHROMIUM_ARGS, ISOLATION_HEADERS, PREBUNDLE} from '../../tools/browser/chromium';
 import {BENCH_SHAPES} from '../suites/ops';
 import {progress, table} from '../util';
 import type {PageOutcome} from './page';

@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {LayersModel, models} from '@tensorflow/tfjs-layers';
 import '../layers/parc_split_conv';
-import '../layers/parc_layer_scale';
-import '../layers/parc_edgevit_attention';
-import '../layers/parc_normalization';
+import '../layers/layer_scale';
+import '../layers/edgevit_global_sparse_attn';
+import '../layers/normalization';
 import {normaliseKerasTopology} from './keras3';
 import {checkJsonText, checkJsonValue, checkManifest, checkTopology, modelError} from './validate_model_json';
 

@@ -1,8 +1,8 @@
 // replaceBlocks: a new LayersModel with the final-stage blocks of a ResNet50 / MobileNetV2 / ConvNeXt / EdgeViT swapped for PaCC blocks.
 import {LayersModel} from '@tensorflow/tfjs-layers';
 import '../layers/parc_split_conv';
-import '../layers/parc_layer_scale';
-import '../layers/parc_edgevit_attention';
+import '../layers/layer_scale';
+import '../layers/edgevit_global_sparse_attn';
 import {PACC_LAYER_CLASSES} from './common';
 import {convnextRecipe} from './convnext';
 import {edgevitRecipe} from './edgevit';

@@ -2,7 +2,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
-import {WASM_PATH} from './wasm_path';
+import {WASM_PATH} from '../../tools/browser/wasm_path';
 
 // The dev server serves the project root, so node_modules is reachable by URL;
 // the wasm backend picks the threaded SIMD binary when the page is isolated.

@@ -2,7 +2,7 @@
 import {existsSync} from 'node:fs';
 import type {Server} from 'node:http';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {CHROMIUM, CHROMIUM_ARGS} from '../browser/chromium';
+import {CHROMIUM, CHROMIUM_ARGS} from '../../tools/browser/chromium';
 import {buildDist} from '../util/build_dist';
 import {type Built, buildEsbuild, buildVite, buildWebpack, installPackedPackage, serve} from './apps';
 

@@ -5,7 +5,7 @@ import {layers, model as tfModel} from '@tensorflow/tfjs-layers';
 import {beforeAll, describe, expect, it} from 'vitest';
 import '../../src/index';
 import {ParcSplitConv} from '../../src/layers/parc_split_conv';
-import {LayerScale} from '../../src/layers/parc_layer_scale';
+import {LayerScale} from '../../src/layers/layer_scale';
 import {useCpu} from './util';
 
 /** Plain-loop reference of one half: y[i,j,o] = b[o] + Σ_k Σ_ci w[k,ci,o]·(x+pe)[(i+k) mod H or (j+k) mod W, ci]. */

@@ -1,6 +1,6 @@
 // ConvNeXt builder (Tiny, and the paper's XT widths) with keras.applications ConvNeXt layer names and LayerScale.
 import {layers, LayersModel, model, sequential, SymbolicTensor} from '@tensorflow/tfjs-layers';
-import {LayerScale} from '../../layers/parc_layer_scale';
+import {LayerScale} from '../../layers/layer_scale';
 import {inputShapeOf, numClassesOf, ZooOptions} from './common';
 
 export interface ConvNeXtOptions extends ZooOptions {

@@ -1,6 +1,6 @@
 // EdgeViT XXS/XS/S builder (saic-fi/edgevit structure) in NHWC with Keras-style layer names (<name>_stage_<i>_block_<j>_*).
 import {layers, LayersModel, model, SymbolicTensor} from '@tensorflow/tfjs-layers';
-import {EdgeVitGlobalSparseAttn} from '../../layers/parc_edgevit_attention';
+import {EdgeVitGlobalSparseAttn} from '../../layers/edgevit_global_sparse_attn';
 import {inputShapeOf, numClassesOf, ZooOptions} from './common';
 
 export interface EdgeViTOptions extends ZooOptions {

@@ -1,4 +1,4 @@
-// How this project launches Chromium and serves its pages; shared by the browser tests and the browser benchmark.
+// How this project launches Chromium and serves its pages; shared by the browser tests, the browser benchmark and the browser demo.
 
 /** Debian's chromium; PACC_CHROMIUM overrides it (e.g. a local Chrome). */
 export const CHROMIUM = process.env.PACC_CHROMIUM ?? '/usr/bin/chromium';
