@@ -20,6 +20,8 @@ export interface EpochStats {
   epoch: number; loss: number; trainAcc: number; testAcc: number; seconds: number; imagesPerSec: number;
   /** [fractional epoch, mean loss of the last ~1/10 epoch] for training curves. */
   lossCurve: [number, number][];
+  /** [fractional epoch, test accuracy on the first `evalImages` test images] every `evalEvery` epoch (with that option). */
+  accCurve?: [number, number][];
 }
 
 /** Float32 batch [B, size, size, C] in [0,1] and int labels, images centred in the padded square. */
@@ -126,7 +128,11 @@ export function trainStep(
  */
 export async function train(
     model: LayersModel, trainSet: Dataset, testSet: Dataset, cfg: TrainConfig,
-    opts: {title?: string; onEpoch?: (s: EpochStats, ema?: WeightEma) => Promise<void> | void; startEpoch?: number; optimizer?: tf.AdamOptimizer; emaInit?: tf.Tensor[]} = {}): Promise<{history: EpochStats[]; ema?: WeightEma; optimizer: tf.AdamOptimizer}> {
+    opts: {
+      title?: string; onEpoch?: (s: EpochStats, ema?: WeightEma) => Promise<void> | void; startEpoch?: number; optimizer?: tf.AdamOptimizer; emaInit?: tf.Tensor[];
+      /** Also evaluate every this fraction of an epoch (e.g. 0.25) on the first `evalImages` test images (default 500), for accuracy curves. */
+      evalEvery?: number; evalImages?: number;
+    } = {}): Promise<{history: EpochStats[]; ema?: WeightEma; optimizer: tf.AdamOptimizer}> {
   const optimizer = opts.optimizer ?? tf.train.adam(cfg.lr, 0.9, 0.999, 1e-8);
   const weights = model.trainableWeights;
   const decayed = weights.filter((w) => w.shape.length > 1);
@@ -140,9 +146,12 @@ export async function train(
     const order = permutation(trainSet.count);
     const bar = new ProgressBar(`${opts.title ?? 'train'} epoch ${epoch + 1}/${cfg.epochs}`, batches);
     const t0 = performance.now();
-    let lossSum = 0, correct = 0, seen = 0, chunkSum = 0, chunkN = 0;
+    let lossSum = 0, correct = 0, seen = 0, chunkSum = 0, chunkN = 0, evalMs = 0;
     const lossCurve: [number, number][] = [];
     const chunk = Math.max(1, Math.round(batches / 10));
+    const accCurve: [number, number][] = [];
+    const evalChunk = opts.evalEvery ? Math.max(1, Math.round(batches * opts.evalEvery)) : 0;
+    const subsetAcc = () => evaluate(model, testSet, cfg.size, 100, Math.ceil((opts.evalImages ?? 500) / 100)).acc;
     for (let b = 0; b < batches; b++) {
       const step = epoch * batches + b;
       const lr = cosineLr(cfg.lr, step, warmup, totalSteps);
@@ -156,15 +165,21 @@ export async function train(
         lossCurve.push([epoch + (b + 1) / batches, chunkSum / chunkN]);
         chunkSum = chunkN = 0;
       }
+      // Within-epoch evaluation points (the end of the epoch gets one too, on the same subset).
+      if (evalChunk && ((b + 1) % evalChunk === 0 || b === batches - 1)) {
+        const e0 = performance.now();
+        accCurve.push([epoch + (b + 1) / batches, ema ? await ema.withEma(subsetAcc) : subsetAcc()]);
+        evalMs += performance.now() - e0; // not training time
+      }
       correct += hits;
       seen += idx.length;
-      const secs = (performance.now() - t0) / 1000;
+      const secs = (performance.now() - t0 - evalMs) / 1000;
       bar.update(b + 1, {loss: lossSum / seen, acc: correct / seen, 'img/s': seen / secs, lr});
     }
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (performance.now() - t0 - evalMs) / 1000;
     const evalModel = () => evaluate(model, testSet, cfg.size, 100, cfg.maxBatches ? 2 : 0).acc;
     const testAcc = ema ? await ema.withEma(evalModel) : evalModel();
-    const stats: EpochStats = {epoch: epoch + 1, loss: lossSum / seen, trainAcc: correct / seen, testAcc, seconds, imagesPerSec: seen / seconds, lossCurve};
+    const stats: EpochStats = {epoch: epoch + 1, loss: lossSum / seen, trainAcc: correct / seen, testAcc, seconds, imagesPerSec: seen / seconds, lossCurve, ...(evalChunk ? {accCurve} : {})};
     history.push(stats);
     process.stderr.write(`  epoch ${epoch + 1}: loss ${stats.loss.toFixed(4)}  train acc ${stats.trainAcc.toFixed(4)}  test acc ${testAcc.toFixed(4)}${ema ? ' (EMA weights)' : ''}\n`);
     await opts.onEpoch?.(stats, ema);
