@@ -13,8 +13,8 @@ export type {PaccDirection} from '../ops/pacc/kernel_names';
 export {resizeMetaKernel} from '../ops/resize_meta_kernel/op';
 export type {ResizeMethod} from '../ops/resize_meta_kernel/op';
 export {registerAll as registerKernels};
-/** Opt-in SIMD replacement of tfjs-wasm's scalar Conv2DBackpropInput (docs/wasm-training.md). */
-export {useFastWasmConv2DBackpropInput} from '../ops/conv_backprop/override';
+/** Fast wasm training kernels, installed on import; switch off with useFastWasmTrainingKernels(false) (docs/wasm-training.md). */
+export {useFastWasmConv2DBackpropInput, useFastWasmTrainingKernels} from '../ops/conv_backprop/override';
 /** `pacc.converters.*`: PyTorch checkpoints to tfjs models (issue 6). */
 export * as converters from '../converters/index';
 

@@ -1,5 +1,8 @@
-// Training on wasm: each conv backprop kernel we add vs the cpu kernel, and a PaCC-Net-XS training step on wasm vs cpu.
+// Training on wasm: each conv backprop kernel we add vs the cpu kernel, a PaCC-Net-XS training step on wasm vs cpu, and PaCC-Net-XS/S steps vs PyTorch.
 import * as tf from '@tensorflow/tfjs';
+import {spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {loadavg} from 'node:os';
 import * as pacc from '../../src/index';
 import {progress, Suite, SuiteResult, timeit, Timing} from '../util';
 
@@ -62,14 +65,14 @@ async function kernelRows(quick: boolean): Promise<SuiteResult> {
     progress(`${c.kernel} x[${c.x}] f[${c.filter}] s${c.stride}`);
     const flops = kernelClosure(c);
     flops.dispose();
-    // Conv2DBackpropInput exists in tfjs-wasm: ours is opt-in, so time both.
+    // Conv2DBackpropInput exists in tfjs-wasm: ours replaces it by default, so time both.
     const replaces = c.kernel === 'Conv2DBackpropInput';
-    const tTfjs = replaces ? await time('wasm', () => kernelClosure(c), quick) : null;
-    if (replaces) pacc.useFastWasmConv2DBackpropInput(true);
-    const tw = await time('wasm', () => kernelClosure(c), quick);
     if (replaces) pacc.useFastWasmConv2DBackpropInput(false);
+    const tTfjs = replaces ? await time('wasm', () => kernelClosure(c), quick) : null;
+    pacc.useFastWasmConv2DBackpropInput(true);
+    const tw = await time('wasm', () => kernelClosure(c), quick);
     const tc = await time('cpu', () => kernelClosure(c), true);
-    rows.push([c.kernel + (replaces ? ' (opt-in)' : ''), `[${c.x}]`, `[${c.filter}]`, `${c.stride} ${c.pad}`, tw.median.toFixed(2),
+    rows.push([c.kernel + (replaces ? ' (replaces tfjs\'s)' : ''), `[${c.x}]`, `[${c.filter}]`, `${c.stride} ${c.pad}`, tw.median.toFixed(2),
       tTfjs ? tTfjs.median.toFixed(2) : '—', tc.median.toFixed(1), `${(tc.median / tw.median).toFixed(1)}×`,
       (flops.flops / (tw.median * 1e6)).toFixed(2)]);
   }
@@ -78,8 +81,8 @@ async function kernelRows(quick: boolean): Promise<SuiteResult> {
     headers: ['kernel', 'x', 'filter', 'stride pad', 'ours wasm ms', 'tfjs-wasm ms', 'cpu ms', 'cpu/ours', 'ours GFLOP/s'],
     rows,
     notes: ['cpu timings over 1 s are single calls. GFLOP/s counts 2 flops per multiply-add of the convolution. ' +
-      'tfjs-wasm ms: tfjs-backend-wasm\'s own kernel, where it has one (Conv2DBackpropInput; ours replaces it only after ' +
-      'pacc.useFastWasmConv2DBackpropInput()).'],
+      'tfjs-wasm ms: tfjs-backend-wasm\'s own kernel, where it has one (Conv2DBackpropInput; ours replaces it by default, ' +
+      'pacc.useFastWasmConv2DBackpropInput(false) restores it).'],
   };
 }
 
@@ -103,14 +106,15 @@ async function trainStep(backend: string, build: () => tf.LayersModel, inputShap
   }
 }
 
-/** Step time on wasm with tfjs's Conv2DBackpropInput and with ours (opt-in). */
+/** Step time on wasm with tfjs-wasm's stock kernels (plus the conv gradients it lacks) and with our fast training kernels (the default). */
 async function wasmBoth(build: () => tf.LayersModel, shape: Shape4, classes: number, quick: boolean) {
-  const plain = await trainStep('wasm', build, shape, classes, quick);
-  pacc.useFastWasmConv2DBackpropInput(true);
+  pacc.useFastWasmTrainingKernels(false);
   try {
+    const plain = await trainStep('wasm', build, shape, classes, quick);
+    pacc.useFastWasmTrainingKernels(true);
     return {plain, fast: await trainStep('wasm', build, shape, classes, quick)};
   } finally {
-    pacc.useFastWasmConv2DBackpropInput(false);
+    pacc.useFastWasmTrainingKernels(true);
   }
 }
 
@@ -130,17 +134,117 @@ async function modelRows(quick: boolean): Promise<SuiteResult> {
   rows.push(['zoo ResNet50', `[${shape}]`, ms(rw.plain), ms(rw.fast), 'not run', '—', '—']);
   return {
     title: 'One training step (trainOnBatch, SGD, batch 8, 64×64) on wasm vs cpu, median ms (runs)',
-    headers: ['model', 'input', 'wasm', 'wasm + fast Conv2DBackpropInput', 'cpu', 'cpu/wasm', 'cpu/wasm fast'],
+    headers: ['model', 'input', 'wasm stock kernels', 'wasm (default: fast kernels)', 'cpu', 'cpu/wasm stock', 'cpu/wasm'],
     rows,
-    notes: ['Target: cpu/wasm >= 10× (default registration, i.e. the "wasm" column). On wasm the step runs tfjs-wasm ' +
-      'kernels, the conv backprop kernels of this suite and our PaCC kernels; "fast" also swaps in our Conv2DBackpropInput ' +
-      '(pacc.useFastWasmConv2DBackpropInput()). The cpu step takes minutes, so it is one timed step.'],
+    notes: ['On wasm the step runs tfjs-wasm kernels, the conv backprop kernels of this suite and our PaCC kernels; the default ' +
+      'also swaps in our fast training kernels (pacc.useFastWasmTrainingKernels(): Conv2DBackpropInput, transposed BatchMatMul, ' +
+      'Sum/Mean, Identity, the fused batch-norm gradient); "stock" is useFastWasmTrainingKernels(false). The cpu step takes ' +
+      'minutes, so it is one timed step.'],
   };
 }
+
+const PYTHON = process.env.PACC_TORCH_PYTHON ?? '/usr/bin/python3';
+const OFFICIAL = process.env.PACC_OFFICIAL ?? '/work/official';
+const TORCH_SCRIPT = 'bench/peers/torch_train.py';
+
+/** Why the PyTorch side cannot run here, or null if it can. */
+function torchUnavailable(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found (set PACC_TORCH_PYTHON)`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], {encoding: 'utf8'});
+  if (probe.status !== 0) return `${PYTHON} cannot import torch: ${(probe.stderr || '').trim().split('\n').pop()}`;
+  if (!existsSync(`${OFFICIAL}/cvnets`)) return `official code not found at ${OFFICIAL} (set PACC_OFFICIAL to a hkzhang91/ParC-Net checkout)`;
+  return null;
+}
+
+/** `runs` timed steps (after `warmup`) of the official model in PyTorch, one thread; ms per step. */
+function torchSteps(variant: 'xs' | 's', runs: number, warmup: number): {ms: number[]; params1000: number} {
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--variant', variant, '--official', OFFICIAL, '--runs', String(runs),
+    '--warmup', String(warmup), '--threads', '1'], {encoding: 'utf8', maxBuffer: 1 << 24});
+  if (r.status !== 0) throw new Error(`${TORCH_SCRIPT} --variant ${variant} failed (${r.status}): ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return {ms: out.ms, params1000: out.params_1000};
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/**
+ * PaCC-Net-XS and -S training steps (trainOnBatch, Adam 1e-3, batch 8, 64×64, 10 classes) on
+ * tfjs-wasm in this process (one thread) — with our fast training kernels (the default) and
+ * with tfjs-wasm's stock kernels — against the official PyTorch model (torch.set_num_threads(1))
+ * in a child process. The machine may be shared: rounds interleave the three, and each column
+ * is the median over every step of every round, so all see the same load.
+ */
+export const wasmTrainingVsTorchSuite: Suite = async ({quick}) => {
+  if (!(await tf.setBackend('wasm').catch(() => false))) {
+    return [{title: 'Training step vs PyTorch', headers: ['note'], rows: [['backend wasm unavailable here']]}];
+  }
+  const skip = torchUnavailable();
+  if (skip) progress(`PyTorch side skipped: ${skip}`);
+  const rounds = quick ? 1 : 3, steps = quick ? 2 : 4, classes = 10;
+  const shape: Shape4 = [8, 64, 64, 3];
+  const rows: (string | number)[][] = [];
+  const loads: number[] = [loadavg()[0]];
+  for (const variant of ['xs', 's'] as const) {
+    const name = `PaCC-Net-${variant.toUpperCase()}`;
+    await tf.setBackend('wasm');
+    const model = pacc.models.paccNet({variant, inputShape: [64, 64, 3], numClasses: classes});
+    model.compile({optimizer: tf.train.adam(1e-3), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.softmaxCrossEntropy(yt, yp)});
+    const xs = tf.randomNormal(shape);
+    const ys = tf.oneHot(tf.tensor1d(Array.from({length: shape[0]}, (_, i) => i % classes), 'int32'), classes);
+    const timeSteps = async (n: number) => {
+      const t: number[] = [];
+      for (let i = 0; i < n; i++) { const t0 = performance.now(); await model.trainOnBatch(xs, ys); t.push(performance.now() - t0); }
+      return t;
+    };
+    const fast: number[] = [], stock: number[] = [], torch: number[] = [];
+    let params1000 = 0;
+    try {
+      for (let r = 0; r < rounds; r++) {
+        progress(`${name} round ${r + 1}/${rounds}: tfjs-pacc wasm (fast kernels)`);
+        pacc.useFastWasmTrainingKernels(true);
+        await timeSteps(1);
+        fast.push(...await timeSteps(steps));
+        progress(`${name} round ${r + 1}/${rounds}: tfjs-wasm stock kernels`);
+        pacc.useFastWasmTrainingKernels(false);
+        await timeSteps(1);
+        stock.push(...await timeSteps(Math.max(1, steps / 2)));
+        pacc.useFastWasmTrainingKernels(true);
+        if (!skip) {
+          progress(`${name} round ${r + 1}/${rounds}: PyTorch`);
+          const t = torchSteps(variant, steps, 2);
+          torch.push(...t.ms);
+          params1000 = t.params1000;
+        }
+        loads.push(loadavg()[0]);
+      }
+    } finally {
+      pacc.useFastWasmTrainingKernels(true);
+      tf.dispose([xs, ys]);
+      model.dispose();
+    }
+    const f = median(fast), st = median(stock), pt = torch.length ? median(torch) : NaN;
+    rows.push([name, `${f.toFixed(0)} (${fast.length})`, `${st.toFixed(0)} (${stock.length})`,
+      torch.length ? `${pt.toFixed(0)} (${torch.length})` : 'skipped', torch.length ? `${(f / pt).toFixed(2)}×` : '—',
+      `${(st / f).toFixed(2)}×`, (shape[0] * 1000 / f).toFixed(1), torch.length ? (shape[0] * 1000 / pt).toFixed(1) : '—',
+      params1000 ? params1000.toLocaleString('en-US') : '—']);
+  }
+  return [{
+    title: 'Training step vs PyTorch (Adam, batch 8, 64×64, 10 classes, one thread each), median ms (steps)',
+    headers: ['model', 'tfjs-pacc wasm', 'tfjs-wasm stock kernels', 'PyTorch 1 thread', 'tfjs-pacc / PyTorch', 'stock / fast',
+      'tfjs-pacc img/s', 'PyTorch img/s', 'official params (1000 cls)'],
+    rows,
+    notes: [
+      'tfjs-pacc wasm: the default (pacc.useFastWasmTrainingKernels() installed); stock: pacc.useFastWasmTrainingKernels(false), ' +
+      'i.e. tfjs-backend-wasm\'s kernels plus only the conv gradients it lacks. PyTorch: ' + (skip ? `skipped: ${skip}.` :
+        `${TORCH_SCRIPT} with ${PYTHON} (the official EdgeFormer model from ${OFFICIAL}, torch.set_num_threads(1)).`),
+      `1-minute load average during the run: ${loads.map((l) => l.toFixed(1)).join(', ')} (a shared machine inflates every column; compare ratios).`,
+    ],
+  }];
+};
 
 export const wasmTrainingSuite: Suite = async ({quick}) => {
   if (!(await tf.setBackend('wasm').catch(() => false))) {
     return [{title: 'Training on wasm', headers: ['note'], rows: [['backend wasm unavailable here']]}];
   }
-  return [await kernelRows(quick), await modelRows(quick)];
+  return [await kernelRows(quick), await modelRows(quick), ...await wasmTrainingVsTorchSuite({quick})];
 };

@@ -122,3 +122,57 @@ export const wasmConvBackpropKernels: KernelConfig[] = [
   {kernelName: DepthwiseConv2dNativeBackpropInput, backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropInput},
   {kernelName: DepthwiseConv2dNativeBackpropFilter, backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropFilter},
 ];
+
+/** A width w dividing `pixels` (≤ 256 where possible) so a 1×1 conv over `pixels` rows runs as pixels/w image rows of w. */
+function rowWidth(pixels: number): number {
+  if (pixels <= 256) return pixels;
+  for (let w = 256; w >= 16; w--) if (pixels % w === 0) return w;
+  return pixels;
+}
+
+/**
+ * BatchMatMul with exactly one operand transposed — what the gradient of every matMul
+ * (and of the 1×1 convs written as matMul) asks for — as our 1×1 conv backprop kernels:
+ * Aᵀ·B is Conv2DBackpropFilter of x = A, dy = B over K "pixels", and A·Bᵀ is
+ * Conv2DBackpropInput of dy = A with the filter B. tfjs-backend-wasm 4.22 runs these
+ * transposed products an order of magnitude slower than the plain one. Returns null (hand
+ * it to tfjs's kernel) for no or both transposes, batch broadcasting, other dtypes or empty
+ * operands.
+ */
+export function batchMatMulTransposedSimd(
+    a: TensorInfo, b: TensorInfo, attrs: {transposeA: boolean; transposeB: boolean}, backend: object): TensorInfo | null {
+  const {transposeA, transposeB} = attrs;
+  if (transposeA === transposeB || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const ra = a.shape.length, rb = b.shape.length;
+  if (ra < 2 || ra !== rb || !util.arraysEqual(a.shape.slice(0, -2), b.shape.slice(0, -2))) return null;
+  const batch = util.sizeFromShape(a.shape.slice(0, -2));
+  const [a0, a1] = a.shape.slice(-2), [b0, b1] = b.shape.slice(-2);
+  const M = transposeA ? a1 : a0, K = transposeA ? a0 : a1;
+  const N = transposeB ? b0 : b1, KB = transposeB ? b1 : b0;
+  if (K !== KB || batch === 0 || M === 0 || N === 0 || K === 0) return null;
+  const mod = getPaccWasm(backend);
+  const ex = mod.exports as unknown as ConvBackpropExports;
+  const out = mod.makeOutput([...a.shape.slice(0, -2), M, N]);
+  const pa = mod.offset(a), pb = mod.offset(b), po = mod.offset(out);
+  const sa = M * K * 4, sb = K * N * 4, so = M * N * 4;
+  if (transposeA) {
+    // C[m,n] = Σ_k A[k,m]·B[k,n]: dW of a 1×1 conv with x = A [K px, M ch], dy = B [K px, N ch].
+    const w = rowWidth(K), h = K / w;
+    for (let i = 0; i < batch; i++) {
+      ex.conv2dBackpropFilter(pa + i * sa, pb + i * sb, po + i * so, 1, h, w, M, h, w, N, 1, 1, 1, 1, 0, 0);
+    }
+    return out;
+  }
+  // C[m,n] = Σ_k A[m,k]·B[n,k]: dx of a 1×1 conv with dy = A [M px, K ch] and filter B [N in, K out].
+  const w = rowWidth(M), h = M / w;
+  const ft = mod.malloc(K * N * 4);
+  try {
+    for (let i = 0; i < batch; i++) {
+      ex.transposeFilterIO(pb + i * sb, ft, 1, N, K);
+      ex.conv2dBackpropInput(pa + i * sa, ft, po + i * so, 1, h, w, N, h, w, K, 1, 1, 1, 1, 0, 0);
+    }
+  } finally {
+    mod.free(ft);
+  }
+  return out;
+}

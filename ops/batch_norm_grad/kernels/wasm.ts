@@ -1,0 +1,65 @@
+// wasm kernels of the fused batch-norm gradient and of Sum/Mean over leading axes, run by our SIMD module on the backend's heap.
+import {KernelConfig, KernelFunc, SumAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {getPaccWasm} from '../../wasm/module';
+import {PaccBatchNormGradSums, PaccMulChannels} from '../kernel_names';
+
+/** The module's exports of ops/wasm/assembly/batch_norm.ts (heap byte offsets, then sizes). */
+interface BatchNormExports {
+  sumRows(x: number, out: number, rows: number, cols: number, scale: number): void;
+  batchNormGradSums(x: number, dy: number, mean: number, sumDy: number, sumDyXc: number, rows: number, C: number): void;
+  mulRowsByChannel(x: number, k: number, out: number, rows: number, C: number): void;
+}
+
+const exportsOf = (backend: object) => getPaccWasm(backend).exports as unknown as BatchNormExports;
+
+const gradSums: KernelFunc = ({inputs, backend}) => {
+  const {x, dy, mean} = inputs as {x: TensorInfo; dy: TensorInfo; mean: TensorInfo};
+  const C = x.shape[x.shape.length - 1];
+  const mod = getPaccWasm(backend);
+  const s1 = mod.makeOutput([C]), s2 = mod.makeOutput([C]);
+  const size = util.sizeFromShape(x.shape);
+  if (size === 0) {
+    if (C > 0) { mod.f32(mod.offset(s1), C).fill(0); mod.f32(mod.offset(s2), C).fill(0); }
+  } else {
+    exportsOf(backend).batchNormGradSums(mod.offset(x), mod.offset(dy), mod.offset(mean), mod.offset(s1), mod.offset(s2), size / C, C);
+  }
+  return [s1, s2];
+};
+
+const mulChannels: KernelFunc = ({inputs, backend}) => {
+  const {x, k} = inputs as {x: TensorInfo; k: TensorInfo};
+  const C = x.shape[x.shape.length - 1];
+  const mod = getPaccWasm(backend);
+  const out = mod.makeOutput(x.shape);
+  const size = util.sizeFromShape(x.shape);
+  if (size > 0) exportsOf(backend).mulRowsByChannel(mod.offset(x), mod.offset(k), mod.offset(out), size / C, C);
+  return out;
+};
+
+/** Our kernels (names of our own, so they never clash with tfjs's). */
+export const wasmBatchNormGradKernels: KernelConfig[] = [
+  {kernelName: PaccBatchNormGradSums, backendName: 'wasm', kernelFunc: gradSums},
+  {kernelName: PaccMulChannels, backendName: 'wasm', kernelFunc: mulChannels},
+];
+
+/**
+ * Sum or Mean of a float32 tensor over its leading axes [0, k) (k < rank), e.g. a batch-norm
+ * statistic or a bias gradient over [0, 1, 2] of NHWC: a column sum of a [rows, cols] matrix,
+ * done in place. tfjs-backend-wasm 4.22 first transposes the reduced axes innermost (a full
+ * copy) and then sums rows one at a time. Returns null for anything else (other axes, a full
+ * reduction, other dtypes, empty tensors) so the caller can hand it to tfjs's kernel.
+ */
+export function reduceLeadingAxes(x: TensorInfo, attrs: SumAttrs, backend: object, mean: boolean): TensorInfo | null {
+  if (x.dtype !== 'float32') return null;
+  const rank = x.shape.length;
+  const axes = [...new Set(util.parseAxisParam(attrs.axis, x.shape))].sort((a, b) => a - b);
+  const k = axes.length;
+  if (k === 0 || k >= rank || axes.some((a, i) => a !== i)) return null;
+  const rows = util.sizeFromShape(x.shape.slice(0, k)), cols = util.sizeFromShape(x.shape.slice(k));
+  if (rows === 0 || cols === 0) return null;
+  const mod = getPaccWasm(backend);
+  const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
+  const out = mod.makeOutput(outShape);
+  exportsOf(backend).sumRows(mod.offset(x), mod.offset(out), rows, cols, mean ? 1 / rows : 1);
+  return out;
+}
