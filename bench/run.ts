@@ -13,6 +13,7 @@ import {wasmTrainingSuite, wasmTrainingVsTorchSuite} from './suites/wasm_trainin
 import {vsOrtSuite} from './suites/vs_ort';
 import {trainProfileSuite} from './suites/train_profile';
 import {metricsSuite} from './suites/metrics';
+import {segmentationSuite} from './suites/segmentation';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
@@ -26,6 +27,7 @@ const SUITES: Record<string, Suite> = {
   train_profile: trainProfileSuite,
   train_vs_torch: wasmTrainingVsTorchSuite,
   metrics: metricsSuite,
+  segmentation: segmentationSuite,
 };
 
 async function main() {
