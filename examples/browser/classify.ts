@@ -25,10 +25,10 @@ export function preprocess(m: RunnableModel, src: HTMLCanvasElement): tf.Tensor4
       const small = document.createElement('canvas');
       small.width = small.height = 28;
       small.getContext('2d')!.drawImage(src, 0, 0, 28, 28);
-      let x = tf.browser.fromPixels(small, 1).toFloat().div(255) as tf.Tensor3D;
-      const border = tf.concat([x.slice([0, 0, 0], [1, 28, 1]).flatten(), x.slice([27, 0, 0], [1, 28, 1]).flatten()]).mean().dataSync()[0];
+      let x: tf.Tensor3D = tf.div(tf.cast(tf.browser.fromPixels(small, 1), 'float32'), 255);
+      const border = tf.mean(tf.concat([tf.slice(x, [0, 0, 0], [1, 28, 1]), tf.slice(x, [27, 0, 0], [1, 28, 1])])).dataSync()[0];
       if (border > 0.5) x = tf.sub(1, x);
-      return tf.pad(x, [[2, 2], [2, 2], [0, 0]]).expandDims(0) as tf.Tensor4D;
+      return tf.expandDims(tf.pad(x, [[2, 2], [2, 2], [0, 0]]), 0);
     }
     const shape = m.model.inputs[0].shape;
     const size = typeof shape[1] === 'number' ? shape[1] : 256;
@@ -42,7 +42,7 @@ export async function classify(m: RunnableModel, src: HTMLCanvasElement, overlay
   const x = preprocess(m, src);
   const output = m.model.predict(x) as tf.Tensor;
   x.dispose();
-  const probs = tf.tidy(() => tf.softmax(output.reshape([-1])));
+  const probs = tf.tidy(() => tf.softmax(tf.reshape(output, [-1])));
   const {values, indices} = tf.topk(probs, Math.min(5, probs.size));
   const [p, idx] = await Promise.all([values.data(), indices.data()]);
   const ms = performance.now() - t0;

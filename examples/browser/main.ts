@@ -26,15 +26,18 @@ function showError(where: HTMLElement, e: unknown) {
 }
 
 // ---- charts -------------------------------------------------------------------------------------
-function makeChart(el: HTMLElement, title: string, yLabel: string): uPlot {
+function makeChart(el: HTMLElement, title: string, yLabel: string, percent = false): uPlot {
   return new uPlot({
-    title, width: 520, height: 260, scales: {x: {time: false}},
-    axes: [{label: 'epoch'}, {label: yLabel}],
+    // The legend names the series only (its live values would read "--" until hovered).
+    title, width: 520, height: 260, legend: {live: false},
+    // Accuracy in % on a fixed 0-100 axis: an auto-scaled axis makes a 1-point wobble look like a collapse.
+    scales: {x: {time: false}, ...(percent ? {y: {range: [0, 100] as uPlot.Range.MinMax}} : {})},
+    axes: [{label: 'epoch'}, {label: yLabel, ...(percent ? {values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}%`)} : {})}],
     series: [{label: 'epoch'}, {label: 'PaCC-Net', stroke: COLORS[0], width: 2}, {label: 'depthwise 3×3', stroke: COLORS[1], width: 2}],
   }, [[], [], []], el);
 }
 const lossChart = makeChart($('loss-chart'), 'training loss', 'loss');
-const accChart = makeChart($('acc-chart'), 'test accuracy', 'accuracy');
+const accChart = makeChart($('acc-chart'), 'test accuracy', 'accuracy', true);
 
 /** Both nets share x values (same steps), so their series align point for point. */
 function toData(series: [number, number][][]): uPlot.AlignedData {
@@ -45,7 +48,7 @@ function redrawTraining() {
   const t = state.training;
   if (!t) return;
   lossChart.setData(toData(t.nets.map((n) => n.loss)));
-  accChart.setData(toData(t.nets.map((n) => n.acc)));
+  accChart.setData(toData(t.nets.map((n) => n.acc.map(([e, a]) => [e, 100 * a] as [number, number]))));
   $<HTMLProgressElement>('train-progress').value = t.step / t.totalSteps;
   const fmt = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '–');
   $('train-table').querySelector('tbody')!.innerHTML = t.nets.map((n, i) => `<tr><td style="color:${COLORS[i]}">${n.name}</td><td>${n.params.toLocaleString('en')}</td>` +
@@ -59,6 +62,9 @@ async function startOrResume() {
   if (!state.data) return;
   const num = (id: string, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(Number($<HTMLInputElement>(id).value) || lo)));
   if (!state.training || state.training.done) {
+    $<HTMLButtonElement>('train-start').disabled = true;
+    $('train-status').textContent = 'building the two networks…';
+    await tf.nextFrame();
     state.training?.dispose();
     state.training = new DemoTraining(head(state.data.train, num('train-images', 32, 6000)), head(state.data.test, num('test-images', 100, 2000)), {
       epochs: num('epochs', 1, 20), batchSize: DEMO_DEFAULTS.batch, lr: DEMO_DEFAULTS.lr, seed: DEMO_DEFAULTS.seed, evalsPerEpoch: 4,
@@ -101,7 +107,12 @@ function currentModel(): RunnableModel | undefined { return state.models.get($<H
 
 function updateModelInfo() {
   const m = currentModel();
-  $('model-info').textContent = m ? `${m.model.name}: ${m.model.countParams().toLocaleString('en')} parameters, input [${m.model.inputs[0].shape}], ${m.kind === 'fashion' ? 'Fashion-MNIST classes' : `${m.labels ? 'labels.txt' : 'class indices'}`}` : 'train a network above, or load one:';
+  $<HTMLButtonElement>('model-save').disabled = !m;
+  // Trainable parameters, as the official code and the converter count them (countParams adds BN statistics).
+  const trainable = (mm: tfl.LayersModel) => mm.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0);
+  const input = m ? m.model.inputs[0].shape.slice(1).map((d) => d ?? 'any').join('×') : '';
+  $('model-info').textContent = m ? `${m.model.name}: ${trainable(m.model).toLocaleString('en')} trainable parameters, input ${input}, ` +
+    `${m.kind === 'fashion' ? 'Fashion-MNIST classes' : m.labels ? `${m.labels.length} labels from labels.txt` : 'class indices (load a labels.txt for names)'}` : 'train a network above, or load one:';
 }
 
 /** Reads a File with a progress callback (fraction of bytes). */
@@ -138,7 +149,7 @@ async function convertCheckpoint(file: File) {
     const prev = state.models.get(`pt-${arch}`);
     addModel({id: `pt-${arch}`, label: `checkpoint: ${file.name} (${arch})`, kind: 'imagenet', model: conv.model, labels: state.labels});
     if (prev && prev.model !== conv.model) prev.model.dispose();
-    status.textContent = `converted ${file.name} as ${arch} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${conv.params.toLocaleString('en')} parameters, ` +
+    status.textContent = `converted ${file.name} as ${arch} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${conv.params.toLocaleString('en')} trainable parameters, ` +
       `${conv.loaded} of ${conv.keys} keys loaded (${log.join('; ')})${conv.warnings.length ? `; warnings: ${conv.warnings.join('; ')}` : ''}`;
     await runOnView();
   } catch (e) {
@@ -168,6 +179,7 @@ async function runOnView(): Promise<Prediction | undefined> {
   const m = currentModel();
   if (!m || !hasImage) return;
   const pred = await classify(m, $<HTMLCanvasElement>('view'), $<HTMLCanvasElement>('overlay'));
+  $('latency').classList.remove('error');
   state.lastPrediction = pred;
   $('top5').querySelector('tbody')!.innerHTML = pred.top.map((t, i) => `<tr><td>${i + 1}</td><td>${t.label}</td><td>${(100 * t.p).toFixed(1)}%</td></tr>`).join('');
   $('latency').textContent = `${pred.ms.toFixed(1)} ms per frame on ${tf.getBackend()} (${m.label})`;
@@ -193,11 +205,19 @@ function stopWebcam() {
 async function toggleWebcam() {
   if (state.webcam) return stopWebcam();
   const video = $<HTMLVideoElement>('video');
+  const note = $('latency');
   try {
+    // mediaDevices is missing on insecure (non-localhost http) pages.
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error('this page has no camera access (open it from localhost or https)');
     state.webcam = await navigator.mediaDevices.getUserMedia({video: {width: 320, height: 240}});
   } catch (e) {
-    return showError($('latency'), new Error(`webcam unavailable: ${(e as Error).message}`));
+    // No camera (or permission refused) is an ordinary situation, not a page error: say so next to the image.
+    const err = e as Error;
+    note.textContent = `webcam unavailable: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}`;
+    note.classList.add('error');
+    return;
   }
+  note.classList.remove('error');
   video.srcObject = state.webcam;
   await video.play();
   $('webcam').textContent = 'Stop webcam';
@@ -250,6 +270,17 @@ async function main() {
     if (f) showImage(URL.createObjectURL(f));
   };
   $('webcam').onclick = toggleWebcam;
+  $('model-save').onclick = async () => {
+    const m = currentModel();
+    if (!m) return;
+    try {
+      // Two downloads: <name>.json and <name>.weights.bin, which the tfjs model picker above loads back.
+      await m.model.save(`downloads://${m.model.name}`);
+      $('convert-status').textContent = `saved ${m.model.name}.json and ${m.model.name}.weights.bin to your downloads`;
+    } catch (e) {
+      showError($('convert-status'), e);
+    }
+  };
   for (const s of ['sneaker', 'ankle_boot', 'trouser', 'bag']) {
     const img = new Image();
     img.src = `./samples/${s}.png`;
@@ -275,7 +306,7 @@ $<HTMLButtonElement>('train-start').disabled = true;
 
 /** For tests and the console: the page state, and the hooks other tasks (detection, segmentation) plug into. */
 const paccDemo = {
-  state, tf, pacc, registerOverlay, showImage, runOnView,
+  state, tf, pacc, registerOverlay, showImage, runOnView, charts: {loss: lossChart, acc: accChart},
   /** Raw model output for an NHWC float32 input (bypasses the image pipeline; tests compare it with PyTorch). */
   predictRaw(id: string, data: Float32Array | number[], shape: number[]): number[] {
     const m = state.models.get(id);

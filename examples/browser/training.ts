@@ -35,7 +35,7 @@ export class DemoTraining {
       seedEverything(opts.seed);
       const model = pacc.models.paccNet({config: DEMO_CONFIG, mixer, numClasses: 10, inputShape: [32, 32, 1], name: modelName});
       return {name, mixer, model, optimizer: tf.train.adam(opts.lr, 0.9, 0.999, 1e-8), params: model.countParams(),
-        loss: [], acc: [], lastLoss: NaN, lastAcc: NaN, imagesPerSec: 0, busyMs: 0, seen: 0};
+        loss: [], acc: [], lastLoss: NaN, lastAcc: NaN, imagesPerSec: NaN, busyMs: 0, seen: 0};
     });
     this.lossWindow = this.nets.map(() => []);
   }
@@ -51,22 +51,33 @@ export class DemoTraining {
     const warmup = Math.round(this.cfg.warmupEpochs * this.stepsPerEpoch);
     const evalEvery = Math.max(1, Math.round(this.stepsPerEpoch / this.opts.evalsPerEpoch));
     const chartEvery = Math.max(1, Math.round(this.stepsPerEpoch / 40));
+    // images/s is measured per run (the backend may have changed since a stop) and leaves out
+    // the run's first step, which compiles shaders / warms up the backend.
+    for (const net of this.nets) { net.busyMs = 0; net.seen = 0; net.imagesPerSec = NaN; }
+    let warm = false;
     try {
+      // Let the page paint (Stop enabled, status) before the first, slowest step blocks it.
+      await tf.nextFrame();
       while (!this.done && !this.stopRequested) {
         const b = this.step % this.stepsPerEpoch;
         if (b === 0 || this.order.length === 0) this.order = permutation(this.trainSet.count);
         const idx = this.order.subarray(b * this.opts.batchSize, Math.min((b + 1) * this.opts.batchSize, this.trainSet.count));
         const lr = cosineLr(this.cfg.lr, this.step, warmup, this.totalSteps);
-        this.nets.forEach((net, k) => {
+        for (const [k, net] of this.nets.entries()) {
+          // Yield between the two nets too: the page only handles input (Stop) between steps.
+          if (k > 0) await tf.nextFrame();
           const t0 = performance.now();
           const {loss} = trainStep(net.model, net.optimizer, makeBatch(this.trainSet, idx, this.cfg.size), this.cfg, lr);
-          net.busyMs += performance.now() - t0;
-          net.seen += idx.length;
-          net.imagesPerSec = net.seen / (net.busyMs / 1000);
+          if (warm) {
+            net.busyMs += performance.now() - t0;
+            net.seen += idx.length;
+            net.imagesPerSec = net.seen / (net.busyMs / 1000);
+          }
           net.lastLoss = loss;
           this.lossWindow[k].push(loss);
-        });
+        }
         this.step++;
+        warm = true;
         const epoch = this.step / this.stepsPerEpoch;
         if (this.step % chartEvery === 0 || this.done) {
           this.nets.forEach((net, k) => {

@@ -21,6 +21,33 @@ function tfjsWasmFiles(): Plugin {
   };
 }
 
+/**
+ * tfjs-backend-wasm starts its threads from the *source text* of its emscripten factory
+ * (`factory.toString()` in a Blob), so that function must not use variables of the scope
+ * around it. Two places read the wrapper's `_scriptDir`; a minifier renames it (or drops the
+ * `typeof` guard), and every worker then dies with "ReferenceError: e is not defined" and the
+ * wasm backend never starts (only on cross-origin isolated pages, where the threaded build runs).
+ * In an ES-module page `_scriptDir` is always undefined (module scripts have no
+ * document.currentScript), so both reads are removed; the build fails if they are not found.
+ */
+function tfjsWasmThreadsSurviveMinify(): Plugin {
+  const edits: [string, string][] = [
+    ['if(typeof _scriptDir !== "undefined" && _scriptDir){scriptDirectory=_scriptDir}', ''],
+    ['"urlOrBlob":Module["mainScriptUrlOrBlob"]||_scriptDir,', '"urlOrBlob":Module["mainScriptUrlOrBlob"],'],
+  ];
+  return {
+    name: 'tfjs-wasm-threads-survive-minify',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/.test(id.split('?')[0])) return null;
+      for (const [from, to] of edits) {
+        if (!code.includes(from)) throw new Error(`${id}: expected '${from}' (tfjs-backend-wasm changed? re-check this plugin)`);
+        code = code.replace(from, to);
+      }
+      return {code, map: null};
+    },
+  };
+}
+
 export default defineConfig({
   root: here,
   base: './',
@@ -34,5 +61,5 @@ export default defineConfig({
     // The Fashion-MNIST files stay separate assets (fetched), never inlined.
     assetsInlineLimit: 0,
   },
-  plugins: [tfjsWasmFiles()],
+  plugins: [tfjsWasmThreadsSurviveMinify(), tfjsWasmFiles()],
 });
