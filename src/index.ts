@@ -7,7 +7,8 @@ import {registerAll} from '../ops/register';
 export {positionAwareCircularConv} from '../ops/pacc/op';
 export type {PositionAwareCircularConvOptions} from '../ops/pacc/op';
 export {
-  PositionAwareCircularConv, PositionAwareCircularConvBackpropFilter, PositionAwareCircularConvBackpropInput,
+  PositionAwareCircularConv, PositionAwareCircularConvBackpropBiasPe, PositionAwareCircularConvBackpropFilter,
+  PositionAwareCircularConvBackpropInput,
 } from '../ops/pacc/kernel_names';
 export type {PaccDirection} from '../ops/pacc/kernel_names';
 export {resizeMetaKernel} from '../ops/resize_meta_kernel/op';

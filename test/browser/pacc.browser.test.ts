@@ -1,5 +1,4 @@
 // Browser suite of the shared op spec: webgl (float32 textures), wasm and cpu, all inside Chromium.
 import {paccOpSpec} from '../op/pacc.spec';
-import {readFixture} from './fixtures';
 
-for (const backend of ['webgl', 'wasm', 'cpu']) paccOpSpec(backend, readFixture);
+for (const backend of ['webgl', 'wasm', 'cpu']) paccOpSpec(backend);

@@ -2,14 +2,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {describe, expect, it} from 'vitest';
 import {paccOpSpec} from '../op/pacc.spec';
-import {readFixture} from './fixtures';
-import {F16_TOLERANCE} from './f16_tolerance';
+import {F16_TOLERANCE} from '../util/tolerances';
 
 // Before the backend exists: the texture format is chosen when webgl initialises
 // (this file has its own page, so the other files keep float32 textures).
 tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
 
-paccOpSpec('webgl', readFixture, {variant: 'webgl-f16', tolerance: F16_TOLERANCE});
+paccOpSpec('webgl', {variant: 'webgl-f16', tolerance: F16_TOLERANCE});
 
 describe('webgl-f16 page', () => {
   it('really stores half floats', async () => {

@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {PACC_WEBGL_PACKED} from '../../ops/pacc/kernels/webgl';
 import {paccOpSpec} from '../op/pacc.spec';
-import {readFixture} from './fixtures';
 
 tf.env().set(PACC_WEBGL_PACKED, false);
 
-paccOpSpec('webgl', readFixture, {variant: 'webgl-unpacked'});
+paccOpSpec('webgl', {variant: 'webgl-unpacked'});

@@ -4,56 +4,40 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
-import {PositionAwareCircularConv, PositionAwareCircularConvBackpropFilter, PositionAwareCircularConvBackpropInput} from '../../ops/pacc/kernel_names';
+import {
+  PositionAwareCircularConv, PositionAwareCircularConvBackpropBiasPe, PositionAwareCircularConvBackpropFilter,
+  PositionAwareCircularConvBackpropInput,
+} from '../../ops/pacc/kernel_names';
 import type {PaccDirection} from '../../ops/pacc/kernel_names';
 import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
 import {paccOpSpec} from '../op/pacc.spec';
-import {expectClose, rng} from '../util/compare';
-import {readFixture} from './fixtures';
-
-type Shape = [number, number, number, number];
+import {expectClose, relError, rng} from '../util/compare';
+import {
+  expectChainMatchesReference, expectPaccMatchesReference as expectCaseMatches, randomPaccCase, Shape4 as Shape,
+} from '../util/pacc_check';
+import {FWD_RTOL, GRAD_RTOL, LOGITS_ATOL} from '../util/tolerances';
 type GpuMemory = tf.MemoryInfo & {numBytesInGPU: number; numBytesAllocatedInGPU: number};
 
 describe('webgpu in the page', () => {
   it('has a WebGPU adapter (SwiftShader) and the native PaCC kernels', async () => {
     expect('gpu' in navigator, 'navigator.gpu (flags in test/browser/chromium.ts, secure context)').toBe(true);
     expect(await tf.setBackend('webgpu'), 'webgpu backend').toBe(true);
-    for (const name of [PositionAwareCircularConv, PositionAwareCircularConvBackpropInput, PositionAwareCircularConvBackpropFilter]) {
+    for (const name of [PositionAwareCircularConv, PositionAwareCircularConvBackpropInput, PositionAwareCircularConvBackpropFilter,
+      PositionAwareCircularConvBackpropBiasPe]) {
       expect(tf.getKernel(name, 'webgpu'), `${name} registered for webgpu`).toBeDefined();
     }
   });
 });
 
-paccOpSpec('webgpu', readFixture);
+paccOpSpec('webgpu');
 
 /** Keys of our compiled pipelines (every shaderKey starts with `pacc_`). */
 const paccPipelines = () =>
   Object.keys((tf.backend() as unknown as {pipelineCache: Record<string, unknown>}).pipelineCache).filter((k) => k.startsWith('pacc_'));
 
 /** Forward + every gradient through the public op (bias and pe on), read back and checked against reference.ts. */
-function expectMatchesReference(shape: Shape, direction: PaccDirection, seed: number) {
-  const r = rng(seed);
-  const [N, H, W, C] = shape;
-  const L = direction === 'h' ? H : W;
-  const size = N * H * W * C;
-  const v = {x: r.normal(size), f: r.normal(L * C), b: r.normal(C), pe: r.normal(L * C), dy: r.normal(size)};
-  const got = tf.tidy(() => {
-    const args = [tf.tensor4d(v.x, shape), tf.tensor2d(v.f, [L, C]), tf.tensor1d(v.b), tf.tensor2d(v.pe, [L, C])];
-    const dy = tf.tensor4d(v.dy, shape);
-    const op = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor, pe: tf.Tensor) => pacc.positionAwareCircularConv(
-        x as tf.Tensor4D, f as tf.Tensor2D, {direction, bias: b as tf.Tensor1D, positionEmbedding: pe as tf.Tensor2D});
-    const y = op(args[0], args[1], args[2], args[3]);
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(op(a, b, c, d), dy)))(args);
-    return {y: y.dataSync(), g: g.map((t) => t.dataSync())};
-  });
-  const s = {n: N, h: H, w: W, c: C};
-  expectClose(got.y, paccForwardRef(v.x, s, v.f, direction, v.b, v.pe), 1e-5, `x[${shape}] ${direction} y`);
-  const ref = paccBackwardRef(v.x, s, v.f, direction, v.dy, v.pe);
-  expectClose(got.g[0], ref.dx, 1e-4, 'dx');
-  expectClose(got.g[1], ref.dfilter, 1e-4, 'dfilter');
-  expectClose(got.g[2], ref.dbias, 1e-4, 'dbias');
-  expectClose(got.g[3], ref.dpe, 1e-4, 'dpe');
-}
+const expectMatchesReference = (shape: Shape, direction: PaccDirection, seed: number) =>
+  expectCaseMatches(randomPaccCase(shape, direction, seed));
 
 describe('native webgpu kernels', () => {
   it('one pipeline per program variant: new sizes compile nothing of ours', async () => {
@@ -88,23 +72,13 @@ describe('native webgpu kernels', () => {
     const [yv, dxv] = await Promise.all([y.data(), dx.data()]);
     tf.dispose([x4, f2, dy4, y, dx]);
     const s = {n: 2, h: 2000, w: 4, c: 263};
-    expectClose(yv, paccForwardRef(x, s, f, 'w'), 1e-5, 'y');
-    expectClose(dxv, paccBackwardRef(x, s, f, 'w', dy).dx, 1e-4, 'dx');
+    expectClose(yv, paccForwardRef(x, s, f, 'w'), FWD_RTOL, 'y');
+    expectClose(dxv, paccBackwardRef(x, s, f, 'w', dy).dx, GRAD_RTOL, 'dx');
   });
 
   it('outputs feed later ops (pacc after pacc, then a stock op)', async () => {
     expect(await tf.setBackend('webgpu')).toBe(true);
-    const r = rng(41);
-    const shape: Shape = [2, 6, 6, 8];
-    const x = r.normal(576), f1 = r.normal(48), f2 = r.normal(48);
-    const got = tf.tidy(() => {
-      const a = pacc.positionAwareCircularConv(tf.tensor4d(x, shape), tf.tensor2d(f1, [6, 8]), {direction: 'h'});
-      const b = pacc.positionAwareCircularConv(a, tf.tensor2d(f2, [6, 8]), {direction: 'w'});
-      return tf.relu(b).dataSync();
-    });
-    const s = {n: 2, h: 6, w: 6, c: 8};
-    const want = paccForwardRef(paccForwardRef(x, s, f1, 'h'), s, f2, 'w').map((v) => Math.max(v, 0));
-    expectClose(got, want, 1e-5, 'relu(pacc_w(pacc_h(x)))');
+    expectChainMatchesReference([2, 6, 6, 8], 41);
   });
 
   it('no tensor or GPU buffer leaks across repeated forward and backward calls', async () => {
@@ -169,16 +143,14 @@ async function modelRun(
   return {logits, grads, losses: [loss1, loss2], weights, leaked, leakedBytes};
 }
 
-/** max |a - b| over every array, divided by max |b|. */
-function listError(a: Float32Array[], b: Float32Array[]) {
-  let diff = 0, scale = 0;
-  b.forEach((g, k) => g.forEach((v, i) => {
-    const d = Math.abs(a[k][i] - v);
-    if (!(d <= diff)) diff = d;
-    scale = Math.max(scale, Math.abs(v));
-  }));
-  return diff / Math.max(scale, 1e-12);
-}
+/** relError (max |a - b| / max |b|) over every array of a list at once. */
+const concat = (list: Float32Array[]) => {
+  const out = new Float32Array(list.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of list) { out.set(a, at); at += a.length; }
+  return out;
+};
+const listError = (a: Float32Array[], b: Float32Array[]) => relError(concat(a), concat(b));
 
 describe('PaCC-Net-XS on webgpu equals cpu', () => {
   // 48x48 as in the wasm training test: at 32x32 the last stage is 1x1 and its
@@ -203,14 +175,14 @@ describe('PaCC-Net-XS on webgpu equals cpu', () => {
     const cpu = await modelRun('cpu', model, init, xs, ys, shape, false);
     const gpu = await modelRun('webgpu', model, init, xs, ys, shape, true);
     const logitErr = Math.max(...Array.from(gpu.logits, (v, i) => Math.abs(v - cpu.logits[i])));
-    expect(logitErr, 'logits, max abs difference').toBeLessThanOrEqual(1e-4);
+    expect(logitErr, 'logits, max abs difference').toBeLessThanOrEqual(LOGITS_ATOL);
     const gradErr = listError(gpu.grads, cpu.grads);
-    expect(gradErr, 'weight gradients, inf-norm relative').toBeLessThanOrEqual(1e-4);
+    expect(gradErr, 'weight gradients, inf-norm relative').toBeLessThanOrEqual(GRAD_RTOL);
     // Training-mode batch norms: the step's loss and the weights it produced.
     expect(Math.abs(gpu.losses[0] - cpu.losses[0]) / Math.abs(cpu.losses[0]), `loss webgpu ${gpu.losses[0]} cpu ${cpu.losses[0]}`)
-        .toBeLessThanOrEqual(1e-4);
+        .toBeLessThanOrEqual(GRAD_RTOL);
     expect(listError(gpu.weights, init.map((w) => w.v)), 'the step changed the weights').toBeGreaterThan(0);
-    expect(listError(gpu.weights, cpu.weights), 'weights after one SGD step').toBeLessThanOrEqual(1e-4);
+    expect(listError(gpu.weights, cpu.weights), 'weights after one SGD step').toBeLessThanOrEqual(GRAD_RTOL);
     expect(Number.isFinite(gpu.losses[1]) && gpu.losses[1] !== gpu.losses[0], `second webgpu step loss ${gpu.losses[1]}`).toBe(true);
     expect(gpu.leaked, 'tensors leaked by a webgpu training step').toBe(0);
     expect(gpu.leakedBytes, 'GPU bytes leaked by a webgpu training step').toBe(0);

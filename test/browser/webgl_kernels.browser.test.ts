@@ -2,11 +2,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {positionAwareCircularConv} from '../../src/index';
 import {PACC_WEBGL_PACKED} from '../../ops/pacc/kernels/webgl';
-import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
 import type {PaccDirection} from '../../ops/pacc/kernel_names';
-import {expectClose, rng} from '../util/compare';
+import {expectChainMatchesReference, expectPaccMatchesReference, randomPaccCase, runPacc, Shape4 as Shape} from '../util/pacc_check';
 
 const webgl = () => tf.backend() as MathBackendWebGL;
 /** Keys of the compiled binaries of our programs (each userCode carries a `// pacc:<name>` tag). */
@@ -14,41 +12,16 @@ const paccBinaries = () =>
   Object.keys((webgl() as unknown as {binaryCache: Record<string, unknown>}).binaryCache).filter((k) => k.includes('// pacc:'));
 const tags = (keys: string[]) => [...new Set(keys.map((k) => /pacc:[a-z:-]+/.exec(k)![0]))].sort();
 
-type Shape = [number, number, number, number];
+/** Forward + every gradient through the public op, read back (bias and pe on); inputs made by `make` (to get packed/sliced ones). */
+const fwdBwd = (shape: Shape, direction: PaccDirection, seed: number) => runPacc(randomPaccCase(shape, direction, seed));
 
-/** Forward + every gradient through the public op, read back; inputs made by `make` (to get packed/sliced ones). */
-function fwdBwd(shape: Shape, direction: PaccDirection, seed: number, make = (t: tf.Tensor4D) => t) {
-  const r = rng(seed);
-  const [, H, W, C] = shape;
-  const L = direction === 'h' ? H : W;
-  const size = shape.reduce((a, b) => a * b);
-  const v = {x: r.normal(size), f: r.normal(L * C), b: r.normal(C), pe: r.normal(L * C), dy: r.normal(size)};
-  const got = tf.tidy(() => {
-    const x = make(tf.tensor4d(v.x, shape));
-    const args = [x, tf.tensor2d(v.f, [L, C]), tf.tensor1d(v.b), tf.tensor2d(v.pe, [L, C])];
-    const dy = tf.tensor4d(v.dy, shape);
-    const op = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor, pe: tf.Tensor) => positionAwareCircularConv(
-        x as tf.Tensor4D, f as tf.Tensor2D, {direction, bias: b as tf.Tensor1D, positionEmbedding: pe as tf.Tensor2D});
-    const y = op(args[0], args[1], args[2], args[3]);
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(op(a, b, c, d), dy)))(args);
-    return {y: y.dataSync(), g: g.map((t) => t.dataSync())};
-  });
-  return {v, got, s: {n: shape[0], h: H, w: W, c: C}};
-}
-
-function expectMatchesReference(shape: Shape, direction: PaccDirection, seed: number, make?: (t: tf.Tensor4D) => tf.Tensor4D) {
-  const {v, got, s} = fwdBwd(shape, direction, seed, make);
-  expectClose(got.y, paccForwardRef(v.x, s, v.f, direction, v.b, v.pe), 1e-5, 'y');
-  const ref = paccBackwardRef(v.x, s, v.f, direction, v.dy, v.pe);
-  expectClose(got.g[0], ref.dx, 1e-4, 'dx');
-  expectClose(got.g[1], ref.dfilter, 1e-4, 'dfilter');
-  expectClose(got.g[2], ref.dbias, 1e-4, 'dbias');
-  expectClose(got.g[3], ref.dpe, 1e-4, 'dpe');
-}
+const expectMatchesReference = (shape: Shape, direction: PaccDirection, seed: number, make?: (t: tf.Tensor4D) => tf.Tensor4D) =>
+  expectPaccMatchesReference(randomPaccCase(shape, direction, seed), {make});
 
 const PROGRAMS = {
-  packed: ['pacc:packed:backprop-filter:pe', 'pacc:packed:backprop-input', 'pacc:packed:forward', 'pacc:packed:init', 'pacc:packed:row-sum'],
-  unpacked: ['pacc:backprop-filter', 'pacc:circular:backprop-input', 'pacc:circular:forward', 'pacc:init'],
+  packed: ['pacc:packed:backprop-filter:pe', 'pacc:packed:backprop-input', 'pacc:packed:column-sum', 'pacc:packed:forward',
+    'pacc:packed:init', 'pacc:packed:row-sum'],
+  unpacked: ['pacc:backprop-filter', 'pacc:circular:backprop-input', 'pacc:circular:forward', 'pacc:column-sum', 'pacc:init', 'pacc:row-sum'],
 };
 
 describe.each(['packed', 'unpacked'] as const)('native webgl kernels, %s programs', (variant) => {
@@ -109,19 +82,7 @@ describe.each(['packed', 'unpacked'] as const)('native webgl kernels, %s program
     expectMatchesReference([1, 3, 9, 7], 'w', 32, sliced);
   });
 
-  it('outputs feed later ops (pacc after pacc, then a stock op)', () => {
-    const r = rng(41);
-    const shape: Shape = [2, 6, 6, 5];
-    const x = r.normal(360), f1 = r.normal(30), f2 = r.normal(30);
-    const got = tf.tidy(() => {
-      const a = positionAwareCircularConv(tf.tensor4d(x, shape), tf.tensor2d(f1, [6, 5]), {direction: 'h'});
-      const b = positionAwareCircularConv(a, tf.tensor2d(f2, [6, 5]), {direction: 'w'});
-      return tf.relu(b).dataSync();
-    });
-    const s = {n: 2, h: 6, w: 6, c: 5};
-    const want = paccForwardRef(paccForwardRef(x, s, f1, 'h'), s, f2, 'w').map((v) => Math.max(v, 0));
-    expectClose(got, want, 1e-5, 'relu(pacc_w(pacc_h(x)))');
-  });
+  it('outputs feed later ops (pacc after pacc, then a stock op)', () => expectChainMatchesReference([2, 6, 6, 5], 41));
 
   it('no tensor or texture leaks across repeated forward and backward calls', () => {
     const run = () => fwdBwd([2, 9, 7, 12], 'w', 51);

@@ -1,51 +1,16 @@
 // The shared spec of the PaCC op: every backend runs exactly these tests (node and browser suites).
 import * as tf from '@tensorflow/tfjs-core';
-import {beforeAll, describe, expect, it} from 'vitest';
+import {beforeAll, describe, expect} from 'vitest';
 import {positionAwareCircularConv, resizeMetaKernel} from '../../src/index';
 import {paccComposite} from '../../ops/pacc/composite';
-import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
 import type {PaccDirection} from '../../ops/pacc/kernel_names';
 import {resizeMetaKernelRef} from '../../ops/resize_meta_kernel/reference';
 import {expectClose, relError, rng} from '../util/compare';
-import {axisTensorToKC, FixtureCase, loadFixture, nchwToNhwc, ReadFixture} from '../util/fixtures';
-import {skipReason} from '../skips';
+import {axisTensorToKC, FixtureCase, loadFixture, nchwToNhwc} from '../util/fixtures';
+import {expectPaccResultMatchesReference, PaccCase as Case, runPacc as runOp} from '../util/pacc_check';
+import {DEFAULT_TOLERANCE, Tolerance} from '../util/tolerances';
+import {testOn} from '../skips';
 import manifest from '../fixtures/index.json';
-
-const DEFAULT_FWD_RTOL = 1e-5;
-const DEFAULT_GRAD_RTOL = 1e-4;
-const DEFAULT_FD_RTOL = 2e-3;
-
-interface Case {
-  shape: [number, number, number, number]; direction: PaccDirection;
-  x: Float32Array; filter: Float32Array; bias?: Float32Array; pe?: Float32Array; dy: Float32Array;
-}
-
-/** Forward and all gradients of sum(y * dy) through the public op. */
-function runOp(c: Case) {
-  return tf.tidy(() => {
-    const [, H, W, C] = c.shape;
-    const L = c.direction === 'h' ? H : W;
-    const x = tf.tensor4d(c.x, c.shape);
-    const filter = tf.tensor2d(c.filter, [L, C]);
-    const bias = c.bias ? tf.tensor1d(c.bias) : undefined;
-    const pe = c.pe ? tf.tensor2d(c.pe, [L, C]) : undefined;
-    const dy = tf.tensor4d(c.dy, c.shape);
-    const args = [x, filter, ...(bias ? [bias] : []), ...(pe ? [pe] : [])];
-    const f = (...a: tf.Tensor[]) => {
-      const y = positionAwareCircularConv(a[0] as tf.Tensor4D, a[1] as tf.Tensor2D, {
-        direction: c.direction, bias: bias ? a[2] as tf.Tensor1D : undefined,
-        positionEmbedding: pe ? a[bias ? 3 : 2] as tf.Tensor2D : undefined,
-      });
-      return tf.sum(tf.mul(y, dy));
-    };
-    const y = positionAwareCircularConv(x, filter, {direction: c.direction, bias, positionEmbedding: pe});
-    const g = tf.grads(f)(args);
-    return {
-      y: y.dataSync(), dx: g[0].dataSync(), dfilter: g[1].dataSync(),
-      dbias: bias ? g[2].dataSync() : undefined, dpe: pe ? g[bias ? 3 : 2].dataSync() : undefined,
-    };
-  });
-}
 
 function randomCase(seed: number, opts: {maxN?: number; maxC?: number; maxS?: number} = {}): Case {
   const r = rng(seed);
@@ -66,29 +31,19 @@ const describeCase = (c: Case) =>
 /**
  * Optional per-run settings: `variant` names a configuration of the backend
  * (e.g. 'webgl-f16') for the describe title and the skip list; `tolerance`
- * overrides the default relative tolerances (forward, gradients, finite
- * differences) for that run only.
+ * overrides the default bounds of test/util/tolerances.ts (forward, gradients,
+ * finite differences) for that run only.
  */
 export interface PaccSpecOptions {
   variant?: string;
-  tolerance?: {fwd?: number; grad?: number; fd?: number};
+  tolerance?: Partial<Tolerance>;
 }
 
-export function paccOpSpec(backend: string, read: ReadFixture, options: PaccSpecOptions = {}) {
-  const FWD_RTOL = options.tolerance?.fwd ?? DEFAULT_FWD_RTOL;
-  const GRAD_RTOL = options.tolerance?.grad ?? DEFAULT_GRAD_RTOL;
-  const FD_RTOL = options.tolerance?.fd ?? DEFAULT_FD_RTOL;
+/** Registers the spec for `backend`; fixtures come from test/util/fixtures.ts's readFixture (Node or page). */
+export function paccOpSpec(backend: string, options: PaccSpecOptions = {}) {
+  const {fwd: FWD_RTOL, grad: GRAD_RTOL, fd: FD_RTOL} = {...DEFAULT_TOLERANCE, ...options.tolerance};
   const label = options.variant ?? backend;
-  /** `it`, or a skip that says why when the skip list names this test. */
-  const test = (name: string, fn: () => unknown, timeout?: number) => {
-    const reason = skipReason(label, name);
-    if (reason) {
-      console.log(`[skip] ${label}: ${name}: ${reason}`);
-      it.skip(`${name} (skipped: ${reason})`, fn);
-    } else {
-      it(name, fn, timeout);
-    }
-  };
+  const test = testOn(label);
 
   describe(`PositionAwareCircularConv on ${label}`, () => {
     beforeAll(async () => {
@@ -99,7 +54,7 @@ export function paccOpSpec(backend: string, read: ReadFixture, options: PaccSpec
     describe('PyTorch fixtures (op_*)', () => {
       for (const name of manifest.op) {
         test(name, async () => {
-          const fx: FixtureCase = await loadFixture(read, name);
+          const fx: FixtureCase = await loadFixture(name);
           const t = fx.tensors;
           const x = nchwToNhwc(t.x);
           const c: Case = {
@@ -120,7 +75,7 @@ export function paccOpSpec(backend: string, read: ReadFixture, options: PaccSpec
     describe('PyTorch fixtures with instance kernels (opinst_*)', () => {
       for (const name of manifest.opinst) {
         test(name, async () => {
-          const fx = await loadFixture(read, name);
+          const fx = await loadFixture(name);
           const t = fx.tensors;
           const method = fx.attrs.instance_kernel_method === 'crop' ? 'crop' : 'bilinear';
           const S = fx.attrs.feature_size as number;
@@ -156,14 +111,7 @@ export function paccOpSpec(backend: string, read: ReadFixture, options: PaccSpec
       for (let seed = 1; seed <= 24; seed++) {
         const c = randomCase(seed);
         test(`seed ${seed}: ${describeCase(c)}`, () => {
-          const out = runOp(c);
-          const s = {n: c.shape[0], h: c.shape[1], w: c.shape[2], c: c.shape[3]};
-          expectClose(out.y, paccForwardRef(c.x, s, c.filter, c.direction, c.bias, c.pe), FWD_RTOL, 'y');
-          const ref = paccBackwardRef(c.x, s, c.filter, c.direction, c.dy, c.pe);
-          expectClose(out.dx, ref.dx, GRAD_RTOL, 'dx');
-          expectClose(out.dfilter, ref.dfilter, GRAD_RTOL, 'dfilter');
-          if (c.bias) expectClose(out.dbias!, ref.dbias, GRAD_RTOL, 'dbias');
-          if (c.pe) expectClose(out.dpe!, ref.dpe, GRAD_RTOL, 'dpe');
+          expectPaccResultMatchesReference(runOp(c), c, {fwd: FWD_RTOL, grad: GRAD_RTOL});
         });
       }
     });

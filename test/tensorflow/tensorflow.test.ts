@@ -1,40 +1,29 @@
 // The 'tensorflow' (tfjs-node) kernels: the shared op spec on real tfjs-node where it loads, and always on a recording stand-in.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import {readFile} from 'node:fs/promises';
-import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {positionAwareCircularConv} from '../../src/index';
 import {tensorflowKernels} from '../../ops/pacc/kernels/tensorflow';
-import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
 import {paccOpSpec} from '../op/pacc.spec';
-import {expectClose, rng} from '../util/compare';
+import {expectPaccMatchesReference, randomPaccCase} from '../util/pacc_check';
+import {skipSuite} from '../skips';
 import {registerStandIn, StandInTensorflowBackend} from './standin_backend';
-
-const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const read = async (file: string) => {
-  const b = await readFile(dir + file);
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-};
 
 // Real libtensorflow: only where @tensorflow/tfjs-node is installed (an optional peer).
 const tfjsNodeError = await import(/* @vite-ignore */ ['@tensorflow', 'tfjs-node'].join('/')).then(() => null, (e: Error) => e);
 if (tfjsNodeError == null) {
-  paccOpSpec('tensorflow', read);
+  paccOpSpec('tensorflow');
 } else {
-  const why = `@tensorflow/tfjs-node is not installed here (${tfjsNodeError.message.split('\n')[0]}); ` +
-    'to run the shared op spec against libtensorflow: npm i --no-save @tensorflow/tfjs-node@4.22.0 && npx vitest run test/tensorflow';
-  console.log(`[skip] tensorflow: shared op spec on real tfjs-node: ${why}`);
-  describe('PositionAwareCircularConv on tensorflow (tfjs-node)', () => {
-    it.skip(`shared op spec (skipped: ${why})`, () => {});
-  });
+  skipSuite('PositionAwareCircularConv on tensorflow (tfjs-node)', 'shared op spec',
+      `@tensorflow/tfjs-node is not installed here (${tfjsNodeError.message.split('\n')[0]}); ` +
+      'to run the shared op spec against libtensorflow: npm i --no-save @tensorflow/tfjs-node@4.22.0 && npx vitest run test/tensorflow');
 }
 
 // The stand-in: the same kernels, every TensorFlow op call checked against its op
 // definition and computed by tfjs-core on cpu, so the kernels' math meets the fixtures.
 const STANDIN = 'tensorflow-standin';
 registerStandIn(STANDIN, tensorflowKernels);
-paccOpSpec(STANDIN, read);
+paccOpSpec(STANDIN);
 
 describe('op-and-attribute sequence emitted by the tensorflow kernels', () => {
   let backend: StandInTensorflowBackend;
@@ -109,27 +98,7 @@ describe('op-and-attribute sequence emitted by the tensorflow kernels', () => {
   });
 
   it('matches reference.ts on a shape with H != W, both directions, all inputs', () => {
-    const r = rng(42);
-    for (const direction of ['h', 'w'] as const) {
-      const s = {n: 2, h: 7, w: 3, c: 6};
-      const L = direction === 'h' ? s.h : s.w;
-      const xs = r.normal(2 * 7 * 3 * 6), fs = r.normal(L * 6), bs = r.normal(6), ps = r.normal(L * 6), dys = r.normal(2 * 7 * 3 * 6);
-      const got = tf.tidy(() => {
-        const dy = tf.tensor4d(dys, [2, 7, 3, 6]);
-        const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, p: tf.Tensor) => tf.sum(tf.mul(dy, positionAwareCircularConv(
-            x as tf.Tensor4D, w as tf.Tensor2D, {direction, bias: b as tf.Tensor1D, positionEmbedding: p as tf.Tensor2D})));
-        const args = [tf.tensor4d(xs, [2, 7, 3, 6]), tf.tensor2d(fs, [L, 6]), tf.tensor1d(bs), tf.tensor2d(ps, [L, 6])];
-        const y = positionAwareCircularConv(args[0] as tf.Tensor4D, args[1] as tf.Tensor2D,
-            {direction, bias: args[2] as tf.Tensor1D, positionEmbedding: args[3] as tf.Tensor2D});
-        return [y.dataSync(), ...tf.grads(f)(args).map((g) => g.dataSync())];
-      });
-      expectClose(got[0], paccForwardRef(xs, s, fs, direction, bs, ps), 1e-5, `${direction} y`);
-      const ref = paccBackwardRef(xs, s, fs, direction, dys, ps);
-      expectClose(got[1], ref.dx, 1e-4, `${direction} dx`);
-      expectClose(got[2], ref.dfilter, 1e-4, `${direction} dfilter`);
-      expectClose(got[3], ref.dbias, 1e-4, `${direction} dbias`);
-      expectClose(got[4], ref.dpe, 1e-4, `${direction} dpe`);
-    }
+    for (const direction of ['h', 'w'] as const) expectPaccMatchesReference(randomPaccCase([2, 7, 3, 6], direction, 42));
   });
 
   it('the stand-in rejects what TensorFlow would reject (so the checks above can fail)', () => {

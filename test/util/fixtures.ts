@@ -2,10 +2,34 @@
 export interface FixtureTensor { shape: number[]; data: Float32Array; }
 export interface FixtureCase { name: string; attrs: Record<string, unknown>; tensors: Record<string, FixtureTensor>; }
 
-/** Reads a file of test/fixtures as bytes; Node and the browser each provide one. */
+/** Reads a file of test/fixtures as bytes. */
 export type ReadFixture = (file: string) => Promise<ArrayBuffer>;
 
-export async function loadFixture(read: ReadFixture, name: string): Promise<FixtureCase> {
+/** test/fixtures/, relative to this module: a file: URL under Node, the dev server's http: URL in the page. */
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+
+/**
+ * The one fixture reader, for Node and browser suites alike: the file system
+ * under Node, the vitest dev server (which serves the project root) in the page.
+ */
+export const readFixture: ReadFixture = async (file) => {
+  const url = new URL(file, FIXTURES);
+  if (url.protocol === 'file:') {
+    // Built at run time so the browser bundle never tries to resolve a Node module.
+    const fs: typeof import('node:fs/promises') = await import(/* @vite-ignore */ ['node:fs', 'promises'].join('/'));
+    const b = await fs.readFile(url);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`fixture ${file}: HTTP ${res.status} from the dev server (${url})`);
+  return res.arrayBuffer();
+};
+
+/** A fixture case (`<name>.json` and its .bin tensors); `read` defaults to readFixture. */
+export async function loadFixture(read: ReadFixture, name: string): Promise<FixtureCase>;
+export async function loadFixture(name: string): Promise<FixtureCase>;
+export async function loadFixture(a: ReadFixture | string, b?: string): Promise<FixtureCase> {
+  const [read, name] = typeof a === 'string' ? [readFixture, a] : [a, b!];
   const manifest = JSON.parse(new TextDecoder().decode(await read(`${name}.json`)));
   const tensors: Record<string, FixtureTensor> = {};
   for (const [key, info] of Object.entries<{shape: number[]; file: string}>(manifest.tensors)) {

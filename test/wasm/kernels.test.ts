@@ -4,36 +4,15 @@ import '@tensorflow/tfjs-backend-wasm';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {positionAwareCircularConv} from '../../src/index';
 import {getPaccWasm} from '../../ops/wasm/module';
-import {paccBackwardRef, paccForwardRef} from '../../ops/pacc/reference';
+import {paccForwardRef} from '../../ops/pacc/reference';
 import type {PaccDirection} from '../../ops/pacc/kernel_names';
 import {expectClose, rng} from '../util/compare';
+import {expectPaccMatchesReference, randomPaccCase, Shape4 as Shape} from '../util/pacc_check';
+import {FWD_RTOL} from '../util/tolerances';
 
-type Shape = [number, number, number, number];
-
-/** Forward and the four gradients of sum(y·dy) on the current backend, checked against reference.ts. */
-function checkAgainstReference(shape: Shape, direction: PaccDirection, seed: number, what: string) {
-  const r = rng(seed);
-  const [N, H, W, C] = shape;
-  const L = direction === 'h' ? H : W;
-  const size = N * H * W * C;
-  const xs = r.normal(size), fs = r.normal(L * C), bs = r.normal(C), ps = r.normal(L * C), ds = r.normal(size);
-  const got = tf.tidy(() => {
-    const args = [tf.tensor4d(xs, shape), tf.tensor2d(fs, [L, C]), tf.tensor1d(bs), tf.tensor2d(ps, [L, C])];
-    const dy = tf.tensor4d(ds, shape);
-    const op = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor, pe: tf.Tensor) => positionAwareCircularConv(
-        x as tf.Tensor4D, f as tf.Tensor2D, {direction, bias: b as tf.Tensor1D, positionEmbedding: pe as tf.Tensor2D});
-    const y = op(args[0], args[1], args[2], args[3]).dataSync();
-    const g = tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor, pe: tf.Tensor) => tf.sum(tf.mul(op(x, f, b, pe), dy)))(args);
-    return {y, g: g.map((t) => t.dataSync())};
-  });
-  const s = {n: N, h: H, w: W, c: C};
-  expectClose(got.y, paccForwardRef(xs, s, fs, direction, bs, ps), 1e-5, `${what} y`);
-  const ref = paccBackwardRef(xs, s, fs, direction, ds, ps);
-  expectClose(got.g[0], ref.dx, 1e-4, `${what} dx`);
-  expectClose(got.g[1], ref.dfilter, 1e-4, `${what} dfilter`);
-  expectClose(got.g[2], ref.dbias, 1e-4, `${what} dbias`);
-  expectClose(got.g[3], ref.dpe, 1e-4, `${what} dpe`);
-}
+/** Forward and the four gradients of sum(y·dy) on the current backend (bias and pe on), checked against reference.ts. */
+const checkAgainstReference = (shape: Shape, direction: PaccDirection, seed: number, what: string) =>
+  expectPaccMatchesReference(randomPaccCase(shape, direction, seed), {what});
 
 describe('PaCC wasm kernels', () => {
   beforeAll(async () => {
@@ -45,6 +24,7 @@ describe('PaCC wasm kernels', () => {
     expect(tf.getKernel('PositionAwareCircularConv', 'wasm')).toBeDefined();
     expect(tf.getKernel('PositionAwareCircularConvBackpropInput', 'wasm')).toBeDefined();
     expect(tf.getKernel('PositionAwareCircularConvBackpropFilter', 'wasm')).toBeDefined();
+    expect(tf.getKernel('PositionAwareCircularConvBackpropBiasPe', 'wasm')).toBeDefined();
     expect(getPaccWasm(tf.backend()).shared).toBe(false); // Node runs tfjs's non-threaded SIMD build
   });
 
@@ -72,7 +52,7 @@ describe('PaCC wasm kernels', () => {
     const after = m.memory.buffer.byteLength;
     expect(after, 'the heap did not grow: the test would prove nothing').toBeGreaterThan(before);
     const y = positionAwareCircularConv(x, f, {direction: 'w'});
-    expectClose(y.dataSync(), paccForwardRef(xs, {n: 2, h: 7, w: 9, c: 10}, fs, 'w'), 1e-5, 'old input after growth');
+    expectClose(y.dataSync(), paccForwardRef(xs, {n: 2, h: 7, w: 9, c: 10}, fs, 'w'), FWD_RTOL, 'old input after growth');
     checkAgainstReference(shape, 'w', 3, 'after growth');
     tf.dispose([big, x, f, y]);
   });
