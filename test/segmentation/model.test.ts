@@ -189,6 +189,19 @@ describe('deeplabV3 on wasm: free input size, save/load', () => {
     }
   }, 120_000);
 
+  it('pacc.optimizeForInference (BN folding, fused convs) keeps the logits (1e-5) with fewer layers', () => {
+    const fixed = pacc.models.deeplabV3({backbone: 'paccnet-xs', numClasses: 5, inputShape: [64, 64, 3], asppChannels: 16});
+    fixed.setWeights(model.getWeights());
+    const opt = pacc.optimizeForInference(fixed);
+    expect(opt.layers.length).toBeLessThan(fixed.layers.length);
+    const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 4);
+    const [a, b] = [fixed.predict(x) as tf.Tensor, opt.predict(x) as tf.Tensor];
+    expectClose(b.dataSync(), a.dataSync(), 1e-5, 'optimized vs plain');
+    tf.dispose([x, a, b]);
+    opt.dispose();
+    fixed.dispose();
+  });
+
   it('leaks: predict keeps tf.memory().numTensors stable', () => {
     const x = tf.randomUniform([1, 32, 32, 3]);
     (model.predict(x) as tf.Tensor).dispose();
