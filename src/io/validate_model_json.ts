@@ -126,8 +126,9 @@ function checkKeras2Graph(layers: Json[], cfg: Json, order: string[], file: stri
     if (typeof l['name'] !== 'string') throw modelError(file, `layer '${name}' of ${where} has no top-level 'name' (a functional model's layers need one)`);
     const inbound = l['inbound_nodes'];
     if (!Array.isArray(inbound)) throw modelError(file, `layer '${name}' of ${where} has no 'inbound_nodes' list (got ${JSON.stringify(inbound)?.slice(0, 40)})`);
-    // An InputLayer has no inbound node but makes one; every call of a layer makes one.
-    nodes.set(name, Math.max(1, inbound.length));
+    // An InputLayer has no inbound node but makes one; every call of a layer makes one; a nested
+    // model has its own node 0 (made when it was built), so its calls are nodes 1, 2, …
+    nodes.set(name, MODEL_CLASSES.has(l['class_name'] as string) ? inbound.length + 1 : Math.max(1, inbound.length));
     outputs.set(name, outputCount(l));
   });
   const ref = (r: unknown, what: string) => {
@@ -169,6 +170,14 @@ export function checkTopology(topology: unknown, file: string, keras2 = false): 
     if (typeof cls === 'string' && CODE_LAYERS.has(cls)) throw modelError(file, `${where} is a ${cls} layer, which carries Python code; such layers are refused`);
     const cfg = isObj(m['config']) ? m['config'] : isObj(m['model_config']) ? m['model_config'] : null;
     if (!cfg) continue;
+    // A model class needs its config (tfjs-layers reads config.layers without checking); old Sequential files list the layers directly.
+    const inner = cfg['class_name'];
+    if (typeof inner === 'string' && MODEL_CLASSES.has(inner) && !isObj(cfg['config']) && !Array.isArray(cfg['config'])) {
+      throw modelError(file, `${where} is a ${inner} without a 'config' object (got ${JSON.stringify(cfg['config'])?.slice(0, 40)})`);
+    }
+    if (typeof cls === 'string' && MODEL_CLASSES.has(cls) && cls !== 'Sequential' && cfg === m['config'] && !Array.isArray(cfg['layers'])) {
+      throw modelError(file, `${where} is a ${cls} without a 'layers' list`);
+    }
     if (isObj(cfg['config']) && Array.isArray((cfg['config'] as Json)['layers'])) { models.push([cfg, where]); continue; }
     const layers = cfg['layers'];
     if (layers == null) continue;

@@ -76,6 +76,13 @@ describe('modelFromJSON refuses hostile model files with its own errors', () => 
     await expect(modelFromJSON(e)).rejects.toThrow(/input_layers\[0\] asks for node 1 of layer 'in', which has 1/);
   });
 
+  it('a model class without its config is refused', async () => {
+    const j = tiny();
+    j.modelTopology.model_config.con_fig = j.modelTopology.model_config.config;
+    delete j.modelTopology.model_config.config;
+    await expect(modelFromJSON(j)).rejects.toThrow(/the model is a Functional without a 'config' object/);
+  });
+
   it('duplicate layer names are refused', async () => {
     const j = tiny();
     layers(j)[2].name = 'd1'; layers(j)[2].config.name = 'd1';
