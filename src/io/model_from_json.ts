@@ -94,6 +94,11 @@ async function build(topology: unknown, file: string): Promise<LayersModel> {
   try {
     return await models.modelFromJSON({modelTopology: topology} as Parameters<typeof models.modelFromJSON>[0]);
   } catch (e) {
+    // Sizes within the per-key caps can still multiply to more memory than exists (units × input
+    // channels): the allocation fails with a RangeError that says so; anything else stays an engine error.
+    if (e instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array length/.test(e.message)) {
+      throw modelError(file, `the layer sizes in the file make weights too large to allocate (${e.message})`);
+    }
     if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError) && !e.message.startsWith(FN)) {
       throw modelError(file, `tfjs-layers cannot build the model: ${e.message.split('\n')[0]}`);
     }

@@ -206,7 +206,7 @@ export function checkTopology(topology: unknown, file: string, keras2 = false): 
         checkShape(v, file, `layer '${name}' ${k}`, false);
         if ((v as number[]).some((d) => d > MODEL_JSON_LIMITS.maxUnits)) throw modelError(file, `layer '${name}' ${k} [${v}] has a size above ${MODEL_JSON_LIMITS.maxUnits}`);
       }
-      for (const k of ['units', 'filters']) {
+      for (const k of ['units', 'filters', 'depth_multiplier', 'input_dim', 'output_dim', 'n', 'groups']) {
         const u = lc[k];
         if (u != null && (typeof u !== 'number' || !Number.isSafeInteger(u) || u < 0 || u > MODEL_JSON_LIMITS.maxUnits)) throw modelError(file, `layer '${name}' ${k} is ${JSON.stringify(u)}; an integer in [0, ${MODEL_JSON_LIMITS.maxUnits}] is required`);
       }

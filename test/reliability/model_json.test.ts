@@ -76,6 +76,16 @@ describe('modelFromJSON refuses hostile model files with its own errors', () => 
     await expect(modelFromJSON(e)).rejects.toThrow(/input_layers\[0\] asks for node 1 of layer 'in', which has 1/);
   });
 
+  it('a huge depth_multiplier is refused by name; sizes that only multiply past memory end in our error too', async () => {
+    const j = tiny();
+    layers(j)[1].config.depth_multiplier = 1e12;
+    await expect(modelFromJSON(j)).rejects.toThrow(/layer 'd1' depth_multiplier is 1000000000000; an integer in \[0, 1048576\] is required/);
+    const k = tiny();
+    layers(k)[1].config.units = 1 << 20;
+    layers(k)[2].config.units = 1 << 20;
+    await expect(modelFromJSON(k, undefined, 'big.json')).rejects.toThrow(/modelFromJSON\(big\.json\): the layer sizes in the file make weights too large to allocate/);
+  });
+
   it('a model class without its config is refused', async () => {
     const j = tiny();
     j.modelTopology.model_config.con_fig = j.modelTopology.model_config.config;
