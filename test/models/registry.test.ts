@@ -63,8 +63,10 @@ describe('model registry: parameter counts', () => {
 
 // 32×32 (the last stage is 1×1): the forward runs every layer at a fraction of the cost.
 const HEAVY_SIZE = 32;
-describe('heavy models: one small forward each (cpu)', () => {
-  beforeAll(() => tf.setBackend('cpu'));
+describe('heavy models: one small forward each (wasm)', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+  });
   for (const entry of MODEL_REGISTRY.filter((e) => e.heavy && e.task === 'classification')) {
     it(`${entry.name}: logits of shape [1, ${CLASSES}], finite, at ${HEAVY_SIZE}×${HEAVY_SIZE}; no leaks`, () => {
       const m = entry.build({numClasses: CLASSES, inputShape: [HEAVY_SIZE, HEAVY_SIZE, entry.defaultInput[2]]});
