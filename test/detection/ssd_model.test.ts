@@ -92,6 +92,11 @@ describe('ssd model', () => {
     }, 60_000);
   });
 
+  it('registry counts = the official code\'s for every SSD entry (ssd_oracle_counts.json, incl. the xs backbones)', () => {
+    const official = JSON.parse(readFileSync(dir + 'ssd_oracle_counts.json', 'utf8')).counts as Record<string, number>;
+    for (const name of pacc.models.modelNames({task: 'detection'})) expect(pacc.models.getModelEntry(name).params, name).toBe(official[name]);
+  });
+
   it('registry entries build the detectors and count them', () => {
     const names = pacc.models.modelNames({task: 'detection'});
     expect(names).toEqual(['ssd-paccnet-s', 'ssd-paccnet-xs', 'ssd-mobilevit-s', 'ssd-mobilevit-xs']);
