@@ -30,7 +30,7 @@ export const nodeOf = (ref: string) => (ref.startsWith('^') ? ref.slice(1) : ref
 /** Output index of a data input reference ('node' is output 0). */
 export const outputIndexOf = (ref: string) => Number(/:(\d+)$/.exec(ref)?.[1] ?? 0);
 
-export function decodeString(v: string): string {
+function decodeString(v: string): string {
   return typeof atob === 'function' ? atob(v) : Buffer.from(v, 'base64').toString('latin1');
 }
 export const attrString = (a: AttrValue | undefined) => (a?.s != null ? decodeString(a.s) : undefined);

@@ -38,7 +38,7 @@ export function parseArgs<S extends ArgSpec>(argv: string[], spec: S, usage: str
   return out as never;
 }
 
-export function helpText(spec: ArgSpec, usage: string): string {
+function helpText(spec: ArgSpec, usage: string): string {
   const rows = Object.entries(spec).map(([k, v]) =>
     `  --${k}${v.type === 'boolean' ? '' : ` <${v.choices ? v.choices.join('|') : v.type}>`}`.padEnd(40) +
     `${v.help}${v.default !== undefined && v.type !== 'boolean' ? ` (default ${v.default})` : ''}`);

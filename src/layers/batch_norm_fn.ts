@@ -9,9 +9,6 @@ export interface BatchNormWeights {
   movingVariance: LayerVariable;
 }
 
-/** Weight suffixes of one BN, in PyTorch order (weight, bias, running_mean, running_var). */
-export const BN_WEIGHT_NAMES = ['gamma', 'beta', 'moving_mean', 'moving_variance'] as const;
-
 /**
  * Normalises the last axis of `x`. Inference uses the moving statistics (PyTorch eval); training
  * uses the batch moments over every other axis and moves the statistics by `momentum` (PyTorch's

@@ -5,7 +5,7 @@ import {matMul, reshape, Tensor, Tensor2D, tensor2d, tidy, transpose} from '@ten
  * The [out, in] interpolation matrix of F.interpolate(mode='bilinear', align_corners=False) along one
  * axis: src = (i + 0.5) · in / out - 0.5, clamped at 0; taps floor(src) and the next one (clamped).
  */
-export function halfPixelResizeMatrix(inSize: number, outSize: number): Float32Array {
+function halfPixelResizeMatrix(inSize: number, outSize: number): Float32Array {
   const m = new Float32Array(outSize * inSize);
   const scale = inSize / outSize;
   for (let i = 0; i < outSize; i++) {

@@ -25,4 +25,3 @@ export function metaKernelInit(m: number) {
   return initializers.randomUniform({minval: -b, maxval: b});
 }
 
-export const isSymbolicShape = (s: (number | null)[]) => s.some((d) => d == null);

@@ -10,7 +10,7 @@ export function byName(layers: FoundLayer[]): Map<string, FoundLayer> {
 }
 
 /** `x_conv` → `x_parc`, anything else → `x_parc`. */
-export function parcName(name: string): string {
+function parcName(name: string): string {
   return name.endsWith('_conv') ? `${name.slice(0, -5)}_parc` : `${name}_parc`;
 }
 

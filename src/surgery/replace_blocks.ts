@@ -11,7 +11,7 @@ import {mobilenetv2Recipe} from './mobilenetv2';
 import {resnet50Recipe} from './resnet50';
 import {Candidate, Family, FAMILIES, FoundLayer, Recipe, ReplaceBlocksOptions} from './types';
 
-export const RECIPES: Record<Family, Recipe> = {
+const RECIPES: Record<Family, Recipe> = {
   resnet50: resnet50Recipe, mobilenetv2: mobilenetv2Recipe, convnext: convnextRecipe, edgevit: edgevitRecipe,
 };
 
