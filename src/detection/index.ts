@@ -5,3 +5,5 @@ export * from "./matcher";
 export * from "./loss";
 export * from "./nms";
 export * from "./postprocess";
+export * from "./coco_labels";
+export * from "./detector";
