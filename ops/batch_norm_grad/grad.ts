@@ -1,7 +1,7 @@
-// FusedBatchNorm gradient on wasm in two SIMD passes (per-channel sums, then dx = dy·scale/√(var+ε)); other backends keep tfjs-core's.
-import {engine, FusedBatchNorm, FusedBatchNormAttrs, getGradient, GradConfig, GradFunc, Tensor, tidy, Tensor1D} from '@tensorflow/tfjs-core';
+// FusedBatchNorm gradient on wasm in two SIMD passes (per-channel sums, then dx = dy·scale/√(var+ε)), and Sum/Mean gradients over leading axes in one; other backends keep tfjs-core's.
+import {engine, FusedBatchNorm, FusedBatchNormAttrs, getGradient, GradConfig, GradFunc, Mean, Sum, Tensor, tidy, Tensor1D, util} from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import {PaccBatchNormGradSums, PaccMulChannels} from './kernel_names';
+import {PaccBatchNormGradSums, PaccBroadcastRows, PaccMulChannels} from './kernel_names';
 
 /**
  * The fused gradient applies when the step runs on wasm, statistics are per channel (rank 1,
@@ -45,38 +45,72 @@ function fusedGrad(original: GradFunc): GradFunc {
   };
 }
 
-/** Whether the fused gradient is wanted; the originals of the gradient configs we patched. */
+/**
+ * Sum / Mean gradient over leading axes [0, k) on wasm: dy broadcast back over those axes (÷ the
+ * count for Mean) in one pass. tfjs-core builds ones(x.shape), multiplies by the reshaped dy and
+ * (Mean) divides by a scalar: three full-size passes and two allocations; batch-norm statistics
+ * (two Means per batch norm) take this path on every step.
+ */
+function reduceGrad(original: GradFunc, mean: boolean): GradFunc {
+  return (dy, saved, attrs) => {
+    const [x] = saved as Tensor[];
+    const dyT = dy as Tensor;
+    if (!enabled || engine().backendName !== 'wasm' || tfc.getKernel(PaccBroadcastRows, 'wasm') == null ||
+        x.dtype !== 'float32' || dyT.dtype !== 'float32') {
+      return original(dy, saved, attrs);
+    }
+    const axes = [...new Set(util.parseAxisParam((attrs as {axis: number | number[]}).axis, x.shape))].sort((a, b) => a - b);
+    const k = axes.length;
+    if (k === 0 || k >= x.rank || axes.some((a, i) => a !== i) || util.sizeFromShape(x.shape) === 0) return original(dy, saved, attrs);
+    const rows = util.sizeFromShape(x.shape.slice(0, k));
+    return {x: () => engine().runKernel(PaccBroadcastRows, {dy: dyT}, {shape: x.shape, scale: mean ? 1 / rows : 1} as never) as Tensor};
+  };
+}
+
+/** The gradients we patch on wasm, by kernel name. */
+const PATCHES: Record<string, (original: GradFunc) => GradFunc> = {
+  [FusedBatchNorm]: fusedGrad,
+  [Mean]: (o) => reduceGrad(o, true),
+  [Sum]: (o) => reduceGrad(o, false),
+};
+
+/** Whether the fused gradients are wanted; the originals of the gradient configs we patched. */
 let enabled = false;
 const patched = new WeakMap<GradConfig, GradFunc>();
 
 /**
- * Patches the currently registered FusedBatchNorm gradient if it is not patched yet. A later
- * import of another tfjs-core copy (e.g. '@tensorflow/tfjs' after this package) registers a
- * fresh config and drops the patch, so our wasm FusedBatchNorm forward kernel calls this
- * before each use (tfjs reads the gradient when it records the op, after the kernel ran).
+ * Patches the currently registered gradient of `name` (FusedBatchNorm, Mean, Sum) if it is not
+ * patched yet. A later import of another tfjs-core copy (e.g. '@tensorflow/tfjs' after this
+ * package) registers fresh configs and drops the patch, so our wasm forward kernels of these
+ * names call this before each use (tfjs reads the gradient when it records the op, after the
+ * kernel ran).
  */
-export function ensureFusedBatchNormGrad(): void {
-  if (!enabled) return;
-  const config = getGradient(FusedBatchNorm);
+export function ensureFusedGrad(name: string): void {
+  if (!enabled || !(name in PATCHES)) return;
+  const config = getGradient(name);
   if (config == null || patched.has(config)) return;
   patched.set(config, config.gradFunc);
-  (config as {gradFunc: GradFunc}).gradFunc = fusedGrad(config.gradFunc);
+  (config as {gradFunc: GradFunc}).gradFunc = PATCHES[name](config.gradFunc);
 }
 
 /**
- * Swaps the registered FusedBatchNorm gradient's function for one that takes the fused path
- * on wasm and calls the original everywhere else (`enable` false restores it). The gradient
- * config object is patched in place (tfjs has no unregisterGradient). Idempotent; returns
- * whether the fused gradient is installed.
+ * Swaps the registered FusedBatchNorm, Mean and Sum gradients' functions for ones that take the
+ * fused path on wasm and call the originals everywhere else (`enable` false restores them). The
+ * gradient config objects are patched in place (tfjs has no unregisterGradient). Idempotent;
+ * returns the kernel names whose gradient is patched.
  */
-export function useFusedBatchNormGrad(enable = true): boolean {
+export function useFusedGrads(enable = true): string[] {
   enabled = enable;
-  const config = getGradient(FusedBatchNorm);
-  if (enable) {
-    ensureFusedBatchNormGrad();
-  } else if (config != null && patched.has(config)) {
-    (config as {gradFunc: GradFunc}).gradFunc = patched.get(config)!;
-    patched.delete(config);
+  const done: string[] = [];
+  for (const name of Object.keys(PATCHES)) {
+    const config = getGradient(name);
+    if (enable) {
+      ensureFusedGrad(name);
+      if (config != null) done.push(name);
+    } else if (config != null && patched.has(config)) {
+      (config as {gradFunc: GradFunc}).gradFunc = patched.get(config)!;
+      patched.delete(config);
+    }
   }
-  return enable && config != null;
+  return done;
 }

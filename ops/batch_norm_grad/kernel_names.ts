@@ -1,4 +1,4 @@
-// Kernel names of the fused FusedBatchNorm gradient (wasm): two passes instead of tfjs-core's dozen stock ops.
+// Kernel names of the fused FusedBatchNorm / Sum / Mean gradients on wasm: one or two passes instead of tfjs-core's many stock ops.
 
 /**
  * Per-channel sums of the gradient, inputs {x, dy, mean} (x, dy [..., C], mean [C]),
@@ -7,3 +7,8 @@
 export const PaccBatchNormGradSums = 'PaccBatchNormGradSums';
 /** out = x · k, inputs {x [..., C], k [C]}: k broadcast along the last axis (the direct x-gradient). */
 export const PaccMulChannels = 'PaccMulChannels';
+/**
+ * out [..shape] with out[r, c] = dy[c] · scale, input {dy} of size cols, attrs {shape, scale}:
+ * dy broadcast over the leading axes of `shape` (the gradient of Sum/Mean over those axes).
+ */
+export const PaccBroadcastRows = 'PaccBroadcastRows';

@@ -3,7 +3,7 @@ import {
   BatchMatMulAttrs, Conv2DBackpropInputAttrs, findBackend, getKernel, KernelBackend, KernelConfig, KernelFunc, registerKernel, SumAttrs,
   TensorInfo, unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import {ensureFusedBatchNormGrad, useFusedBatchNormGrad} from '../batch_norm_grad/grad';
+import {ensureFusedGrad, useFusedGrads} from '../batch_norm_grad/grad';
 import {reduceLeadingAxes} from '../batch_norm_grad/kernels/wasm';
 import {batchMatMulTransposedSimd, conv2DBackpropInputSimd} from './kernels/wasm';
 
@@ -19,8 +19,15 @@ const FAST: Record<string, Fast> = {
     const {a, b} = inputs as {a: TensorInfo; b: TensorInfo};
     return batchMatMulTransposedSimd(a, b, attrs as unknown as BatchMatMulAttrs, backend);
   },
-  Sum: ({inputs, attrs, backend}) => reduceLeadingAxes((inputs as {x: TensorInfo}).x, attrs as unknown as SumAttrs, backend, false),
-  Mean: ({inputs, attrs, backend}) => reduceLeadingAxes((inputs as {x: TensorInfo}).x, attrs as unknown as SumAttrs, backend, true),
+  // (Each also makes sure our fused gradient of the op is the registered one, see ../batch_norm_grad/grad.ts.)
+  Sum: ({inputs, attrs, backend}) => {
+    ensureFusedGrad('Sum');
+    return reduceLeadingAxes((inputs as {x: TensorInfo}).x, attrs as unknown as SumAttrs, backend, false);
+  },
+  Mean: ({inputs, attrs, backend}) => {
+    ensureFusedGrad('Mean');
+    return reduceLeadingAxes((inputs as {x: TensorInfo}).x, attrs as unknown as SumAttrs, backend, true);
+  },
   // tfjs-backend-wasm's Identity copies the data; every tensor a gradient saves goes through it
   // (engine.clone), ~2,500 copies per PaCC-Net step. Heap data is never written in place
   // (Reshape already shares it), so sharing by reference count is safe.
@@ -41,7 +48,7 @@ const FAST: Record<string, Fast> = {
   },
   // tfjs's own forward kernel, always; it only makes sure the fused gradient is the registered one (see grad.ts).
   FusedBatchNorm: () => {
-    ensureFusedBatchNormGrad();
+    ensureFusedGrad('FusedBatchNorm');
     return null;
   },
 };
@@ -103,8 +110,9 @@ export function useFastWasmConv2DBackpropInput(enable = true): boolean {
 /**
  * Installs (`enable` true, what importing the package does) or removes every fast wasm
  * training kernel: Conv2DBackpropInput, BatchMatMul with one operand transposed, Sum and
- * Mean over leading axes, a data-sharing Identity — each falling back to tfjs-wasm's kernel
- * for the cases it does not take — and the fused FusedBatchNorm gradient on wasm. A kernel is
+ * Mean over leading axes, a data-sharing Identity and same-dtype Cast, a pass-through
+ * FusedBatchNorm — each falling back to tfjs-wasm's kernel for the cases it does not take —
+ * and the fused FusedBatchNorm, Mean and Sum gradients on wasm. A kernel is
  * only replaced if tfjs-backend-wasm has registered it already; call again after importing
  * tfjs-backend-wasm late. Idempotent; returns the names installed.
  */
@@ -113,6 +121,6 @@ export function useFastWasmTrainingKernels(enable = true): string[] {
     if (enable) install(name);
     else uninstall(name);
   }
-  const grad = useFusedBatchNormGrad(enable);
-  return [...replaced.keys(), ...(grad ? ['FusedBatchNorm gradient'] : [])];
+  const grads = useFusedGrads(enable);
+  return [...replaced.keys(), ...grads.map((g) => `${g} gradient`)];
 }

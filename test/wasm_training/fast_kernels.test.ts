@@ -44,7 +44,8 @@ describe('fast wasm training kernels', () => {
     expect(await tf.setBackend('wasm')).toBe(true);
     // Importing the package installs them; calling again is a no-op that lists them.
     expect(useFastWasmTrainingKernels()).toEqual(
-        ['Conv2DBackpropInput', 'BatchMatMul', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm', 'FusedBatchNorm gradient']);
+        ['Conv2DBackpropInput', 'BatchMatMul', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm',
+          'FusedBatchNorm gradient', 'Mean gradient', 'Sum gradient']);
   });
 
   for (let seed = 1; seed <= 24; seed++) {
@@ -61,6 +62,24 @@ describe('fast wasm training kernels', () => {
       const cols = shape.slice(k).reduce((a, b) => a * b, 1);
       expectClose(sum.values, sumRowsRef(x, cols, false), RTOL, `${what}: sum vs plain loops`);
       expectClose(mean.values, sumRowsRef(x, cols, true), RTOL, `${what}: mean vs plain loops`);
+    });
+  }
+
+  for (let seed = 1; seed <= 8; seed++) {
+    it(`Sum and Mean gradients, seed ${seed}`, async () => {
+      const r = rng(150 + seed);
+      const rank = r.int(2, 4);
+      const shape = shapeOf(r, rank, rank === 2 ? 300 : 12);
+      const k = r.int(1, rank - 1), keepDims = seed % 2 === 0;
+      // Leading axes (ours) and, every third seed, a trailing axis (tfjs's gradient).
+      const axes = seed % 3 === 0 ? [rank - 1] : Array.from({length: k}, (_, i) => i);
+      const outShape = shape.filter((_, i) => !axes.includes(i)).length ? tf.backend_util.computeOutAndReduceShapes(shape, axes)[0] : [];
+      const dyShape = keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : outShape;
+      const x = r.normal(shape.reduce((a, b) => a * b)), dy = r.normal(dyShape.reduce((a, b) => a * b, 1));
+      await vsCpu({x: [x, shape], dy: [dy, dyShape]}, (t) => [
+        tf.grad((v: tf.Tensor) => tf.sum(v, axes, keepDims))(t.x, t.dy),
+        tf.grad((v: tf.Tensor) => tf.mean(v, axes, keepDims))(t.x, t.dy),
+      ], RTOL, `x [${shape}] axes [${axes}] keepDims ${keepDims}`);
     });
   }
 
@@ -173,7 +192,7 @@ describe('fast wasm training kernels', () => {
     expect(Array.from(s.dataSync())).toEqual([3, 3, 3, 3]);
     expect(Array.from(g.dataSync())).toEqual(new Array(12).fill(1));
     tf.dispose([a, b, c, s, g]);
-    expect(useFastWasmTrainingKernels(true)).toHaveLength(8);
+    expect(useFastWasmTrainingKernels(true)).toHaveLength(10);
     expect(['BatchMatMul', 'Sum', 'Identity'].map((n) => tf.getKernel(n, 'wasm'))).not.toEqual(theirs);
   });
 });

@@ -1,13 +1,14 @@
 // wasm kernels of the fused batch-norm gradient and of Sum/Mean over leading axes, run by our SIMD module on the backend's heap.
 import {KernelConfig, KernelFunc, SumAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
 import {getPaccWasm} from '../../wasm/module';
-import {PaccBatchNormGradSums, PaccMulChannels} from '../kernel_names';
+import {PaccBatchNormGradSums, PaccBroadcastRows, PaccMulChannels} from '../kernel_names';
 
 /** The module's exports of ops/wasm/assembly/batch_norm.ts (heap byte offsets, then sizes). */
 interface BatchNormExports {
   sumRows(x: number, out: number, rows: number, cols: number, scale: number): void;
   batchNormGradSums(x: number, dy: number, mean: number, sumDy: number, sumDyXc: number, rows: number, C: number): void;
   mulRowsByChannel(x: number, k: number, out: number, rows: number, C: number): void;
+  broadcastRows(v: number, out: number, rows: number, cols: number, scale: number): void;
 }
 
 const exportsOf = (backend: object) => getPaccWasm(backend).exports as unknown as BatchNormExports;
@@ -36,10 +37,21 @@ const mulChannels: KernelFunc = ({inputs, backend}) => {
   return out;
 };
 
+const broadcastRows: KernelFunc = ({inputs, backend, attrs}) => {
+  const {dy} = inputs as {dy: TensorInfo};
+  const {shape, scale} = attrs as unknown as {shape: number[]; scale: number};
+  const mod = getPaccWasm(backend);
+  const out = mod.makeOutput(shape);
+  const size = util.sizeFromShape(shape), cols = util.sizeFromShape(dy.shape);
+  if (size > 0) exportsOf(backend).broadcastRows(mod.offset(dy), mod.offset(out), size / cols, cols, scale);
+  return out;
+};
+
 /** Our kernels (names of our own, so they never clash with tfjs's). */
 export const wasmBatchNormGradKernels: KernelConfig[] = [
   {kernelName: PaccBatchNormGradSums, backendName: 'wasm', kernelFunc: gradSums},
   {kernelName: PaccMulChannels, backendName: 'wasm', kernelFunc: mulChannels},
+  {kernelName: PaccBroadcastRows, backendName: 'wasm', kernelFunc: broadcastRows},
 ];
 
 /**

@@ -1,4 +1,4 @@
-// SIMD training kernels for batch norm and reductions: column sums (Sum/Mean over leading axes) and the fused FusedBatchNorm gradient.
+// SIMD training kernels for batch norm and reductions: column sums (Sum/Mean over leading axes), their broadcast gradient and the fused FusedBatchNorm gradient.
 //
 // Every function works on raw pointers (byte offsets of float32 tensors in the imported
 // memory) and never allocates. A tensor of shape [..., C] is seen as `rows` × `cols`
@@ -127,5 +127,16 @@ export function mulRowsByChannel(x: usize, k: usize, out: usize, rows: i32, C: i
     }
     for (; c < C4; c += 4) v128.store(op + bo(c), f32x4.mul(v128.load(xp + bo(c)), v128.load(k + bo(c))));
     for (; c < C; c++) store<f32>(op + bo(c), load<f32>(xp + bo(c)) * load<f32>(k + bo(c)));
+  }
+}
+
+/** out[r,c] = v[c] · scale for r < rows: the gradient of Sum (scale 1) or Mean (1/rows) over leading axes. */
+export function broadcastRows(v: usize, out: usize, rows: i32, cols: i32, scale: f32): void {
+  const sv = f32x4.splat(scale), cols4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const op = out + bo(r * cols);
+    let c = 0;
+    for (; c < cols4; c += 4) v128.store(op + bo(c), f32x4.mul(v128.load(v + bo(c)), sv));
+    for (; c < cols; c++) store<f32>(op + bo(c), load<f32>(v + bo(c)) * scale);
   }
 }
