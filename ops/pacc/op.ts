@@ -40,7 +40,7 @@ export function checkPaccArgs(
 }
 
 /**
- * Position aware circular convolution (PaCC, spec §1.1): a depthwise convolution
+ * Position aware circular convolution (PaCC, docs/op.md §1): a depthwise convolution
  * whose kernel spans the whole height (`'h'`) or width (`'w'`) with wrap-around.
  *
  * `y[n,i,j,c] = bias[c] + Σ_{k<H} filter[k,c] · (x + pe)[n, (i+k) mod H, j, c]` for `'h'`,

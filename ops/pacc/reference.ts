@@ -43,7 +43,7 @@ export function paccForwardRef(
 
 export interface PaccGradsRef { dx: Float64Array; dfilter: Float64Array; dbias: Float64Array; dpe: Float64Array; }
 
-/** Gradients of sum(y * dy) with respect to every input (spec §1.2 closed forms). */
+/** Gradients of sum(y * dy) with respect to every input (docs/op.md §2 closed forms). */
 export function paccBackwardRef(
     x: ArrayLike<number>, s: RefShape, filter: ArrayLike<number>, dir: PaccDirection,
     dy: ArrayLike<number>, pe?: ArrayLike<number>): PaccGradsRef {

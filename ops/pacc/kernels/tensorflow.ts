@@ -105,7 +105,7 @@ function withAxis(shape: number[], axis: number, len: number) {
 /** The depthwise filter of a [L,C] PaCC filter: [L,1,C,1] for 'h', [1,L,C,1] for 'w'. */
 const depthwiseFilterShape = (L: number, C: number, axis: number) => (axis === 1 ? [L, 1, C, 1] : [1, L, C, 1]);
 
-/** x + pe (pe broadcast along the other spatial axis), then x̃ = concat(x', first L-1 entries of x') along the axis (spec §1.1). */
+/** x + pe (pe broadcast along the other spatial axis), then x̃ = concat(x', first L-1 entries of x') along the axis (docs/op.md §1). */
 function circularPad(e: Emitter, x: TensorInfo, pe: TensorInfo | null, axis: number): TensorInfo {
   const [, H, W, C] = x.shape;
   const L = axis === 1 ? H : W;
@@ -138,7 +138,7 @@ const forward: KernelFunc = ({inputs, backend, attrs}) => withEmitter(backend, (
 });
 
 /**
- * dx[m] = Σ_k w[k]·dy[(m-k) mod L] (spec §1.2). The depthwise input gradient of the
+ * dx[m] = Σ_k w[k]·dy[(m-k) mod L] (docs/op.md §2). The depthwise input gradient of the
  * padded tensor x̃ (length 2L-1) gives dx̃; entry L+r of x̃ is a copy of x[r], so
  * dx = dx̃[0:L] + (dx̃[L:2L-1] padded with one zero row at the end).
  */
