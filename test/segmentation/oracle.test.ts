@@ -4,7 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import {readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {runCli} from '../../converters/cli_main';
 import * as pacc from '../../src/index';
 import {FixtureCase, loadFixture, nchwToNhwc} from '../util/fixtures';
 import {expectClose} from '../util/compare';
@@ -56,17 +60,21 @@ function inputImage(size: number): tf.Tensor4D {
   return tf.tensor4d(out, [1, size, size, 3]);
 }
 
-/** The released checkpoint_ema_avg.pt layout: a plain dict, encoder.residual.* as separate copies, int64 counters. */
-function oracleCheckpoint(bnStats: Record<string, [number, number]>): Uint8Array {
+/**
+ * The released checkpoint_ema_avg.pt layout (plain dict, encoder.residual.* as separate copies, int64
+ * counters), or with `shared` the `torch.save(model.state_dict())` layout (OrderedDict, residual.* sharing
+ * layer_5.0's storage).
+ */
+function oracleCheckpoint(bnStats: Record<string, [number, number]>, shared = false): Uint8Array {
   const lines = readFileSync(KEYS_FILE, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
   const entries: [string, WriteTensor][] = lines.map((l) => {
     const [key, shapeStr, dtype] = l.split('\t');
     const shape = shapeStr === 'scalar' ? [] : shapeStr.split('x').map(Number);
     if (dtype === 'int64') return [key, {dtype: 'int64', storage: [0], shape}];
     const real = key.replace('encoder.residual.', 'encoder.layer_5.0.');
-    return [key, {dtype: 'float32', storage: formulaTensor(real, shape, bnStats), shape}];
+    return [key, {dtype: 'float32', storage: formulaTensor(real, shape, bnStats), shape, storageKey: shared ? real : undefined}];
   });
-  return writeTorchCheckpoint(entries, {ordered: false});
+  return writeTorchCheckpoint(entries, {ordered: shared});
 }
 
 describe('DeepLabV3-EdgeFormer-S: converted formula checkpoint vs the official forward (wasm)', () => {
@@ -117,4 +125,37 @@ describe('DeepLabV3-EdgeFormer-S: converted formula checkpoint vs the official f
       expect(tf.memory().numTensors).toBe(before);
     }, 120_000);
   }
+});
+
+describe('DeepLabV3 checkpoints through the CLI (wasm)', () => {
+  let fx: FixtureCase;
+  let tmp: string;
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    fx = await loadFixture(read, 'deeplab_oracle');
+    tmp = mkdtempSync(join(tmpdir(), 'pacc-seg-cli-'));
+  });
+  afterAll(() => rmSync(tmp, {recursive: true, force: true}));
+
+  it('tfjs-pacc convert x.pt --arch deeplabv3-paccnet-s (state_dict layout with shared residual storage), then loadLayersModel equals the official logits at 256', async () => {
+    const pt = join(tmp, 'deeplab.pt');
+    writeFileSync(pt, oracleCheckpoint(fx.attrs.bn_stats as Record<string, [number, number]>, true));
+    const out: string[] = [], err: string[] = [];
+    const code = await runCli(['convert', pt, '--arch', 'deeplabv3-paccnet-s', '--out', join(tmp, 'seg'), '--quiet'],
+      {out: (s) => out.push(s), err: (s) => err.push(s)});
+    expect(code, err.join('\n')).toBe(0);
+    const m = await tf.loadLayersModel(pacc.io.fileSystem(join(tmp, 'seg', 'model.json')));
+    const x = inputImage(256);
+    const full = m.predict(x) as tf.Tensor;
+    const idx = tf.range(0, 256, fx.attrs.sample_step_256 as number, 'int32');
+    const sampled = tf.tidy(() => tf.gather(tf.gather(full, idx, 1), idx, 2));
+    expectClose(sampled.dataSync(), nchwToNhwc(fx.tensors.logits_sampled_256).data, 1e-3, 'CLI-converted logits_sampled_256');
+    tf.dispose([x, full, idx, sampled]);
+    m.dispose();
+  }, 180_000);
+
+  it('a DeepLabV3-EdgeFormer-S checkpoint given the MobileViT arch is refused, with a hint naming the right one', () => {
+    const bytes = oracleCheckpoint(fx.attrs.bn_stats as Record<string, [number, number]>);
+    expect(() => pacc.converters.fromTorchCheckpoint(bytes, {arch: 'deeplabv3-mobilevit-s'})).toThrow(/does not match the model[\s\S]*hint: the checkpoint fits arch 'deeplabv3-paccnet-s'/);
+  }, 60_000);
 });
