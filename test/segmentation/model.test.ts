@@ -144,8 +144,8 @@ describe('deeplabV3 on wasm: free input size, save/load', () => {
     model = pacc.models.deeplabV3({backbone: 'paccnet-xs', numClasses: 5, inputShape: [null, null, 3], asppChannels: 16});
   });
 
-  it('[null, null, 3] predicts at 64, 96 and 128: logits at the input size, equal to a model built at that fixed size (meta kernels interpolated per size)', () => {
-    for (const [h, w] of [[64, 64], [96, 96], [128, 128]]) {
+  it('[null, null, 3] predicts at 64, 80 (odd feature maps: 5×5 at stride 16), 96 and 128: logits at the input size, equal to a model built at that fixed size (meta kernels interpolated per size)', () => {
+    for (const [h, w] of [[64, 64], [80, 80], [96, 96], [128, 128]]) {
       const x = tf.randomUniform([1, h, w, 3], 0, 1, 'float32', h + w);
       const y = model.predict(x) as tf.Tensor;
       expect(y.shape).toEqual([1, h, w, 5]);
