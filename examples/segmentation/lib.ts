@@ -39,15 +39,12 @@ export function loadSegData(a: {data: string; 'num-classes': number; 'train-spli
   if (d.kind === 'voc') {
     const n = a['num-classes'];
     const samples = readVoc(resolve(d.dir!), split === 'train' ? a['train-split'] : a['val-split'], n, limit);
-    const names = n === VOC_NAMES.length ? VOC_NAMES.slice() : vocNames(n);
+    const names = n === pacc.segmentation.PASCAL_VOC_LABELS.length ? pacc.segmentation.PASCAL_VOC_LABELS.slice() : vocNames(n);
     return {samples, names, numClasses: n};
   }
   const set = sceneSplit(split, {items: a.items, count: limit, size: a['scene-size'], seed: a['scene-seed']});
   return {samples: sceneSegmentationSamples(set, split), names: ['background', ...set.categories], numClasses: set.categories.length + 1};
 }
-
-/** PASCAL VOC 2012 class names, index = label. */
-const VOC_NAMES = ['background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor'];
 
 function vocNames(n: number): string[] { return Array.from({length: n}, (_, k) => (k === 0 ? 'background' : `class ${k}`)); }
 
