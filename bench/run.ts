@@ -14,6 +14,7 @@ import {vsOrtSuite} from './suites/vs_ort';
 import {trainProfileSuite} from './suites/train_profile';
 import {metricsSuite} from './suites/metrics';
 import {segmentationSuite} from './suites/segmentation';
+import {detectionSuite} from './suites/detection';
 
 /** Suites by name; each file in bench/suites/ adds one entry here. */
 const SUITES: Record<string, Suite> = {
@@ -28,6 +29,7 @@ const SUITES: Record<string, Suite> = {
   train_vs_torch: wasmTrainingVsTorchSuite,
   metrics: metricsSuite,
   segmentation: segmentationSuite,
+  detection: detectionSuite,
 };
 
 async function main() {
