@@ -87,7 +87,7 @@ export async function firstCalls(backend: string): Promise<SuiteResult> {
     title: `First calls on ${backend} (ms, one call incl. its read)`,
     headers: ['impl shape dir', 'fwd 1st', 'fwd 2nd', 'f+b 1st', 'f+b 2nd'],
     rows,
-    notes: ['1st − 2nd ≈ shader compile + upload. Native compiles 4 programs once per page (sizes are uniforms); the composite compiles again for each new shape.'],
+    notes: ['1st − 2nd ≈ shader compile + upload. Native compiles each of its programs once per page (sizes are uniforms); the composite compiles again for each new shape.'],
   };
 }
 
