@@ -102,22 +102,10 @@ def save(name, t):
     t.detach().to(torch.float32).contiguous().numpy().tofile(os.path.join(OUT, name))
 
 
-model = build('config/segmentation/edgeformer/deeplabv3_edgeformer_s.yaml')
-sd = model.state_dict()
-with torch.no_grad():
-    for k, v in sd.items():
-        if k.endswith('num_batches_tracked') or k.startswith('encoder.residual.'):
-            continue  # encoder.residual.* IS encoder.layer_5.0.* (same storage)
-        v.copy_(formula_tensor(k, list(v.shape)))
-model.eval().double()
-
 # BN calibration: with formula weights the activations would shrink layer after layer, leaving nearly
 # constant logits (a weak test). One eval pass at 256 sets each BN's running stats, just before it runs,
 # from two scalars of its input (mean and variance over all elements, stored in the manifest):
 # running_mean = m + 0.1·sqrt(c)·s, running_var = c·(0.75 + 0.25·(1 + s')) with the per-key sinusoids s, s'.
-bn_stats = {}
-
-
 def bn_values(key, shape, m, c):
     h = key_hash(key)
     omega = 0.7 + 1.3 * ((h % 1009) / 1009.0)
@@ -127,7 +115,7 @@ def bn_values(key, shape, m, c):
     return v.to(torch.float32)
 
 
-def calibrate_hook(name):
+def calibrate_hook(name, bn_stats):
     def pre(mod, inp):
         x = inp[0]
         m, c = float(x.mean()), float(x.var(unbiased=False))
@@ -138,53 +126,78 @@ def calibrate_hook(name):
     return pre
 
 
-hooks = []
-for name, mod in model.named_modules():
-    if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
-        hooks.append(mod.register_forward_pre_hook(calibrate_hook(name.replace('encoder.residual.', 'encoder.layer_5.0.'))))
-with torch.no_grad():
-    model(input_image(256).double())
-for hk in hooks:
-    hk.remove()
-assert len(bn_stats) == sum(1 for k in sd if k.endswith('running_var') and not k.startswith('encoder.residual.')), len(bn_stats)
-assert all(torch.equal(sd[k], sd[k.replace('encoder.residual.', 'encoder.layer_5.0.')]) for k in sd if k.startswith('encoder.residual.'))
-captured = {}
-model.seg_head.classifier.classifier.register_forward_hook(lambda mod, i, o: captured.__setitem__('low', o))
-model.seg_head.aspp.register_forward_hook(lambda mod, i, o: captured.__setitem__('aspp', o))
+def oracle_case(title, config, prefix, sizes):
+    """Formula weights, BN calibration at 256, float64 forward at each size; writes <prefix>.json and bins."""
+    model = build(config)
+    sd = model.state_dict()
+    with torch.no_grad():
+        for k, v in sd.items():
+            if k.endswith('num_batches_tracked') or k.startswith('encoder.residual.'):
+                continue  # encoder.residual.* IS encoder.layer_5.0.* (same storage)
+            v.copy_(formula_tensor(k, list(v.shape)))
+    model.eval().double()
 
-manifest = {
-    'description': 'official DeepLabV3-EdgeFormer-S (config/segmentation/edgeformer/deeplabv3_edgeformer_s.yaml, 21 classes, '
-                   'output stride 16) with every parameter and BN buffer set by the formula of scripts/oracle/deeplab_oracle.py '
-                   '(reproduced in test/segmentation/oracle.test.ts); eval mode; float64 forward of the float32 weights on the '
-                   'float32 formula input; logits_low = classifier output before the x16 upsampling; logits_sampled = the '
-                   'upsampled logits at rows/cols 0, step, 2·step, ... (full logits are too big to store)',
-    'torch_version': torch.__version__, 'layout': 'NCHW', 'tensors': {}, 'attrs': {},
-}
-for size, step in [(256, 9), (512, 17)]:
-    x = input_image(size)
+    bn_stats = {}
+    hooks = []
+    for name, mod in model.named_modules():
+        if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+            hooks.append(mod.register_forward_pre_hook(calibrate_hook(name.replace('encoder.residual.', 'encoder.layer_5.0.'), bn_stats)))
     with torch.no_grad():
-        logits = model(x.double())
-    low, aspp = captured['low'], captured['aspp']
-    # the official float32 forward, to know how far float32 arithmetic alone lands from the float64 reference
-    with torch.no_grad():
-        model.float()
-        model(x)
-        low32 = captured['low'].double()
-        model.double()
-    manifest['attrs'][f'fp32_vs_fp64_rel_err_low_{size}'] = float((low32 - low).abs().max() / low.abs().max())
-    sampled = logits[:, :, ::step, ::step]
-    for name, t in [(f'logits_low_{size}', low), (f'logits_sampled_{size}', sampled)]:
-        save(f'deeplab_oracle.{name}.bin', t)
-        manifest['tensors'][name] = {'shape': list(t.shape), 'dtype': 'float32', 'file': f'deeplab_oracle.{name}.bin'}
-    manifest['attrs'][f'sample_step_{size}'] = step
-    manifest['attrs'][f'logits_shape_{size}'] = list(logits.shape)
-    manifest['attrs'][f'logits_abs_max_{size}'] = float(logits.abs().max())
-    manifest['attrs'][f'logits_std_over_pixels_{size}'] = float(logits.std(dim=(2, 3)).mean())
-    manifest['attrs'][f'aspp_abs_mean_{size}'] = float(aspp.abs().mean())
-    manifest['attrs'][f'argmax_histogram_{size}'] = torch.bincount(logits.argmax(1).flatten(), minlength=21).tolist()
-manifest['attrs']['bn_stats'] = bn_stats
-manifest['attrs']['params'] = sum(p.numel() for p in model.parameters())
-manifest['attrs']['state_dict_entries'] = len(sd)
+        model(input_image(256).double())
+    for hk in hooks:
+        hk.remove()
+    assert len(bn_stats) == sum(1 for k in sd if k.endswith('running_var') and not k.startswith('encoder.residual.')), len(bn_stats)
+    assert all(torch.equal(sd[k], sd[k.replace('encoder.residual.', 'encoder.layer_5.0.')]) for k in sd if k.startswith('encoder.residual.'))
+    captured = {}
+    model.seg_head.classifier.classifier.register_forward_hook(lambda mod, i, o: captured.__setitem__('low', o))
+    model.seg_head.aspp.register_forward_hook(lambda mod, i, o: captured.__setitem__('aspp', o))
+
+    manifest = {
+        'description': f'official {title} ({config}, 21 classes, '
+                       'output stride 16) with every parameter and BN buffer set by the formula of scripts/oracle/deeplab_oracle.py '
+                       '(reproduced in test/segmentation/oracle.test.ts); eval mode; float64 forward of the float32 weights on the '
+                       'float32 formula input; logits_low = classifier output before the x16 upsampling; logits_sampled = the '
+                       'upsampled logits at rows/cols 0, step, 2·step, ... (full logits are too big to store)',
+        'torch_version': torch.__version__, 'layout': 'NCHW', 'tensors': {}, 'attrs': {},
+    }
+    for size, step in sizes:
+        x = input_image(size)
+        with torch.no_grad():
+            logits = model(x.double())
+        low, aspp = captured['low'], captured['aspp']
+        # the official float32 forward, to know how far float32 arithmetic alone lands from the float64 reference
+        with torch.no_grad():
+            model.float()
+            model(x)
+            low32 = captured['low'].double()
+            model.double()
+        manifest['attrs'][f'fp32_vs_fp64_rel_err_low_{size}'] = float((low32 - low).abs().max() / low.abs().max())
+        sampled = logits[:, :, ::step, ::step]
+        for name, t in [(f'logits_low_{size}', low), (f'logits_sampled_{size}', sampled)]:
+            save(f'{prefix}.{name}.bin', t)
+            manifest['tensors'][name] = {'shape': list(t.shape), 'dtype': 'float32', 'file': f'{prefix}.{name}.bin'}
+        manifest['attrs'][f'sample_step_{size}'] = step
+        manifest['attrs'][f'logits_shape_{size}'] = list(logits.shape)
+        manifest['attrs'][f'logits_abs_max_{size}'] = float(logits.abs().max())
+        manifest['attrs'][f'logits_std_over_pixels_{size}'] = float(logits.std(dim=(2, 3)).mean())
+        manifest['attrs'][f'aspp_abs_mean_{size}'] = float(aspp.abs().mean())
+        manifest['attrs'][f'argmax_histogram_{size}'] = torch.bincount(logits.argmax(1).flatten(), minlength=21).tolist()
+    manifest['attrs']['bn_stats'] = bn_stats
+    manifest['attrs']['params'] = sum(p.numel() for p in model.parameters())
+    manifest['attrs']['state_dict_entries'] = len(sd)
+    with open(os.path.join(OUT, f'{prefix}.json'), 'w') as f:
+        json.dump(manifest, f, indent=1)
+    return manifest
+
+
+manifest = oracle_case('DeepLabV3-EdgeFormer-S', 'config/segmentation/edgeformer/deeplabv3_edgeformer_s.yaml', 'deeplab_oracle', [(256, 9), (512, 17)])
+# The MobileViT-S baseline (its state_dict key list is written too: the test builds the checkpoint from it).
+mv = oracle_case('DeepLabV3-MobileViT-S', 'config/segmentation/mobilevit/deeplabv3_mobilevit_small.yaml', 'deeplab_oracle_mobilevit_s', [(256, 9)])
+with open(os.path.join(OUT, 'deeplabv3_mobilevit_s_state_dict_keys.txt'), 'w') as f:
+    f.write('# DeepLabV3-MobileViT-S state_dict (config/segmentation/mobilevit/deeplabv3_mobilevit_small.yaml, 21 classes), written by scripts/oracle/deeplab_oracle.py\n')
+    f.write('# columns: key <TAB> shape <TAB> dtype\n')
+    for k, v in build('config/segmentation/mobilevit/deeplabv3_mobilevit_small.yaml').state_dict().items():
+        f.write(f"{k}\t{'x'.join(str(d) for d in v.shape) if v.dim() else 'scalar'}\t{str(v.dtype).replace('torch.', '')}\n")
 
 # Official counts of the XS variants (21 classes), for the registry entries.
 counts = {'deeplabv3-paccnet-s': manifest['attrs']['params']}
@@ -196,4 +209,5 @@ for name, cfg in [('deeplabv3-mobilevit-s', 'deeplabv3_mobilevit_small.yaml'), (
 manifest['attrs']['official_param_counts_21_classes'] = counts
 with open(os.path.join(OUT, 'deeplab_oracle.json'), 'w') as f:
     json.dump(manifest, f, indent=1)
+print(json.dumps({k: v for k, v in mv['attrs'].items() if k != 'bn_stats'}))
 print(json.dumps({k: v for k, v in manifest['attrs'].items() if k != 'bn_stats'}))

@@ -78,6 +78,20 @@ describe('deeplabV3: structure', () => {
     expect(ignored.every((k) => k.startsWith('encoder.residual.') || k.endsWith('num_batches_tracked'))).toBe(true);
   });
 
+  it('mobilevit-s key map = the official DeepLabV3-MobileViT-S state_dict (341 keys, written by the oracle script) minus num_batches_tracked', () => {
+    const file = fileURLToPath(new URL('../fixtures/seg/deeplabv3_mobilevit_s_state_dict_keys.txt', import.meta.url));
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(lines.length).toBe(341);
+    const official = new Map(lines.map((l) => {
+      const [key, shape] = l.split('\t');
+      return [key, shape === 'scalar' ? [] : shape.split('x').map(Number)];
+    }));
+    const map = deepLabV3TorchKeyMap('mobilevit-s', 21);
+    const needed = [...official.keys()].filter((k) => !map.ignore(k));
+    expect(needed.every((k) => !k.endsWith('num_batches_tracked'))).toBe(true);
+    expect(new Map(map.entries.map((e) => [e.torchKey, e.torchShape]))).toEqual(new Map(needed.map((k) => [k, official.get(k)])));
+  });
+
   it('bad options throw errors naming the argument', () => {
     expect(() => pacc.models.deeplabV3({backbone: 'resnet'})).toThrow(/backbone must be one of/);
     expect(() => pacc.models.deeplabV3({numClasses: 0})).toThrow(/numClasses/);

@@ -16,6 +16,7 @@ import {WriteTensor, writeTorchCheckpoint} from '../converters/torch_writer';
 
 const read = (f: string) => readFile(new URL(`../fixtures/seg/${f}`, import.meta.url)).then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 const KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_edgeformer_s_state_dict_keys.txt', import.meta.url));
+const MOBILEVIT_KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_mobilevit_s_state_dict_keys.txt', import.meta.url));
 
 // ---- the oracle's formulas, transcribed from scripts/oracle/deeplab_oracle.py ----
 function keyHash(key: string): number {
@@ -65,8 +66,8 @@ function inputImage(size: number): tf.Tensor4D {
  * counters), or with `shared` the `torch.save(model.state_dict())` layout (OrderedDict, residual.* sharing
  * layer_5.0's storage).
  */
-function oracleCheckpoint(bnStats: Record<string, [number, number]>, shared = false): Uint8Array {
-  const lines = readFileSync(KEYS_FILE, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+function oracleCheckpoint(bnStats: Record<string, [number, number]>, shared = false, keysFile = KEYS_FILE): Uint8Array {
+  const lines = readFileSync(keysFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
   const entries: [string, WriteTensor][] = lines.map((l) => {
     const [key, shapeStr, dtype] = l.split('\t');
     const shape = shapeStr === 'scalar' ? [] : shapeStr.split('x').map(Number);
@@ -158,4 +159,29 @@ describe('DeepLabV3 checkpoints through the CLI (wasm)', () => {
     const bytes = oracleCheckpoint(fx.attrs.bn_stats as Record<string, [number, number]>);
     expect(() => pacc.converters.fromTorchCheckpoint(bytes, {arch: 'deeplabv3-mobilevit-s'})).toThrow(/does not match the model[\s\S]*hint: the checkpoint fits arch 'deeplabv3-paccnet-s'/);
   }, 60_000);
+});
+
+describe('DeepLabV3-MobileViT-S: converted formula checkpoint vs the official forward (wasm)', () => {
+  it('256×256: logits before upsampling and the sampled ×16 logits equal the official float64 forward', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const fx = await loadFixture(read, 'deeplab_oracle_mobilevit_s');
+    const bytes = oracleCheckpoint(fx.attrs.bn_stats as Record<string, [number, number]>, true, MOBILEVIT_KEYS_FILE);
+    const conv = pacc.converters.convertTorchCheckpoint(bytes, {arch: 'deeplabv3-mobilevit-s'});
+    expect(conv.keys).toBe(341);
+    expect(conv.params).toBe(6_357_941);
+    const model = conv.model;
+    const low = tf.model({inputs: model.inputs, outputs: model.getLayer('seg_head.classifier.classifier.block.conv').output as tf.SymbolicTensor});
+    const before = tf.memory().numTensors;
+    const x = inputImage(256);
+    const [lo, full] = [low.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor];
+    const idx = tf.range(0, 256, fx.attrs.sample_step_256 as number, 'int32');
+    const sampled = tf.tidy(() => tf.gather(tf.gather(full, idx, 1), idx, 2));
+    const gap = fx.attrs.fp32_vs_fp64_rel_err_low_256 as number;
+    // measured 5.9e-5; the official float32 forward is 4.0e-5 from float64 here
+    expectClose(lo.dataSync(), nchwToNhwc(fx.tensors.logits_low_256).data, 2e-4, `logits_low_256 (official float32 gap ${gap.toExponential(2)})`);
+    expectClose(sampled.dataSync(), nchwToNhwc(fx.tensors.logits_sampled_256).data, 2e-4, 'logits_sampled_256');
+    tf.dispose([x, lo, full, idx, sampled]);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  }, 180_000);
 });
