@@ -152,5 +152,26 @@ export function ssd(opts: SsdOptions = {}): tf.LayersModel {
       : separableConv(y, {filters: out, useNorm: false, relu: false, useBias: true, name: `${name}.loc_cls_layer`});
   });
   const outputs = new SsdOutputs({numClasses, name: 'ssd_outputs'}).apply(preds) as Sym[];
-  return tf.model({inputs: input, outputs, name: opts.name ?? `ssd_${backbone.replace('-', '_')}`});
+  const model = tf.model({inputs: input, outputs, name: opts.name ?? `ssd_${backbone.replace('-', '_')}`});
+  xavierInitDetectorParts(model);
+  return model;
+}
+
+/**
+ * The official init of the extra layers and heads: PyTorch `xavier_uniform_` on every conv kernel
+ * (bound sqrt(6 / (fan_in + fan_out)) with PyTorch's fans: fan_in = in/groups·k·k, fan_out =
+ * out·k·k) and zero biases (tfjs' default). The backbone keeps its Kaiming-normal init.
+ */
+function xavierInitDetectorParts(model: tf.LayersModel): void {
+  for (const v of model.weights) {
+    const name = v.originalName;
+    if (!(name.startsWith('extra_layers.') || name.startsWith('ssd_heads.'))) continue;
+    const [kh, kw, cin, cout] = v.shape as number[];
+    let fanIn: number, fanOut: number;
+    if (name.endsWith('/depthwise_kernel')) { fanIn = kh * kw; fanOut = cin * kh * kw; } // torch (C, 1, kh, kw)
+    else if (name.endsWith('/kernel')) { fanIn = cin * kh * kw; fanOut = cout * kh * kw; }
+    else continue;
+    const bound = Math.sqrt(6 / (fanIn + fanOut));
+    tfc.tidy(() => { v.write(tfc.randomUniform(v.shape as number[], -bound, bound)); });
+  }
 }

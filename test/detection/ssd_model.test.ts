@@ -97,6 +97,21 @@ describe('ssd model', () => {
     for (const name of pacc.models.modelNames({task: 'detection'})) expect(pacc.models.getModelEntry(name).params, name).toBe(official[name]);
   });
 
+  it('extra layers and heads get the official xavier-uniform init (PyTorch fans), zero biases', () => {
+    const m = pacc.models.ssd({backbone: 'paccnet-xs', numClasses: 5, inputShape: [64, 64, 3]});
+    const w = (n: string) => m.weights.find((v) => v.originalName === n)!.read().dataSync();
+    const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
+    // Head 0 predictor: 1×1 from the 512-channel projection to 6·(4+5) = 54: bound sqrt(6 / (512 + 54)).
+    const pw = w('ssd_heads.0.loc_cls_layer.pw_conv.block.conv/kernel');
+    expect(maxAbs(pw)).toBeLessThanOrEqual(Math.sqrt(6 / (512 + 54)));
+    expect(maxAbs(pw)).toBeGreaterThan(0.9 * Math.sqrt(6 / (512 + 54)));
+    const dw = w('ssd_heads.0.loc_cls_layer.dw_conv.block.conv/depthwise_kernel'); // torch (512, 1, 3, 3): fans 9 and 4608
+    expect(maxAbs(dw)).toBeLessThanOrEqual(Math.sqrt(6 / (9 + 4608)));
+    expect(maxAbs(dw)).toBeGreaterThan(0.9 * Math.sqrt(6 / (9 + 4608)));
+    expect(maxAbs(w('ssd_heads.0.loc_cls_layer.pw_conv.block.conv/bias'))).toBe(0);
+    m.dispose();
+  });
+
   it('registry entries build the detectors and count them', () => {
     const names = pacc.models.modelNames({task: 'detection'});
     expect(names).toEqual(['ssd-paccnet-s', 'ssd-paccnet-xs', 'ssd-mobilevit-s', 'ssd-mobilevit-xs']);
