@@ -94,8 +94,7 @@ export function selectDetections(probs: ArrayLike<number>, corner: ArrayLike<num
         cs[k] = probs[(img * a + i) * c + cls];
         for (let q = 0; q < 4; q++) cb[4 * k + q] = corner[(img * a + i) * 4 + q];
       });
-      let keep = nms(cb, cs, iouThr);
-      if (topK > 0) keep = keep.subarray(0, topK);
+      const keep = nms(cb, cs, iouThr, topK > 0 ? topK : Infinity);
       for (const k of keep) {
         boxes.push(cb[4 * k], cb[4 * k + 1], cb[4 * k + 2], cb[4 * k + 3]);
         scores.push(cs[k]);

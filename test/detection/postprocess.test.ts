@@ -128,7 +128,11 @@ describe('nms', () => {
         }
         scores.push(Math.floor(rnd() * 6) / 6); // many ties
       }
-      for (const thr of [0.3, 0.5, 0.7]) expect(Array.from(pacc.detection.nms(boxes, scores, thr)), `trial ${trial}`).toEqual(referenceNms(boxes, scores, thr));
+      for (const thr of [0.3, 0.5, 0.7]) {
+        const ref = referenceNms(boxes, scores, thr);
+        expect(Array.from(pacc.detection.nms(boxes, scores, thr)), `trial ${trial}`).toEqual(ref);
+        expect(Array.from(pacc.detection.nms(boxes, scores, thr, 3)), `trial ${trial}, maxOutput 3`).toEqual(ref.slice(0, 3));
+      }
     }
   });
 
