@@ -4,24 +4,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {modelFromJSON} from '../../src/io/model_from_json';
+import {mulberry32} from '../../tools/rng';
 
 export type Kind = 'pt' | 'json';
 export type Outcome = 'loaded' | 'rejected' | 'crashed' | 'hung' | 'over-memory';
 
-export const PT_FILES = ['test/fixtures/outer_small_add.pt', 'test/fixtures/outer_small_concat.pt', 'test/fixtures/block_s_layer4_b0.pt'];
-export const JSON_FILES = ['test/fixtures/models/mobilenetv2-keras2.model.json', 'test/fixtures/models/resnet50-keras2-legacy-names.model.json'];
-
-/** Deterministic PRNG (mulberry32): every case is replayable from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const PT_FILES = ['test/fixtures/outer_small_add.pt', 'test/fixtures/outer_small_concat.pt', 'test/fixtures/block_s_layer4_b0.pt'];
+const JSON_FILES = ['test/fixtures/models/mobilenetv2-keras2.model.json', 'test/fixtures/models/resnet50-keras2-legacy-names.model.json'];
 
 const cache = new Map<string, Uint8Array>();
 const load = (f: string) => cache.get(f) ?? (cache.set(f, new Uint8Array(readFileSync(f))), cache.get(f)!);
@@ -76,7 +65,7 @@ const OURS = /^(torch checkpoint|readTorchCheckpoint|fromTorchCheckpoint|modelFr
 
 /** Builds the mutant of a seed and loads it; 'crashed' is any error that is not ours (engine messages). */
 export async function runCase(kind: Kind, seed: number): Promise<{outcome: Outcome; what: string; message?: string}> {
-  const r = rng(seed);
+  const r = mulberry32(seed); // every case is replayable from its seed
   if (kind === 'pt') {
     const file = PT_FILES[Math.floor(r() * PT_FILES.length)];
     const [b, what] = mutateBytes(load(file), r);
