@@ -59,6 +59,8 @@ describe.skipIf(reason != null)('browser demo page (examples/browser) in headles
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
     page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+    // Offline: every request stays on the demo's own server (or is a data:/blob: URL the page made).
+    page.on('request', (r) => { if (!r.url().startsWith(url) && !/^(data|blob):/.test(r.url())) errors.push(`request off the demo server: ${r.url()}`); });
     await page.goto(url);
     await page.waitForSelector('body[data-ready=true]', {timeout: 60_000});
   }, 120_000);
@@ -224,6 +226,30 @@ describe.skipIf(reason != null)('browser demo page (examples/browser) in headles
     expect(relError(Float32Array.from(b), Float32Array.from(a))).toBeLessThanOrEqual(1e-6);
     noErrors();
   }, 60_000);
+
+  it('an image dropped on the drop zone is classified', async () => {
+    await page.selectOption('#model-source', 'trained-pacc');
+    await page.waitForFunction(() => /just trained: PaCC-Net/.test(document.getElementById('latency')!.textContent!), null, {timeout: 30_000});
+    const viewSum = () => page.evaluate(() => {
+      const c = document.getElementById('view') as HTMLCanvasElement;
+      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.reduce((a, v) => a + v, 0);
+    });
+    const before = await viewSum();
+    await page.evaluate(async () => {
+      document.getElementById('latency')!.textContent = '';
+      const blob = await (await fetch('./samples/bag.png')).blob();
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], 'bag.png', {type: 'image/png'}));
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    });
+    // The view now shows the bag (its pixels differ from the sneaker's) and a fresh top-5 with its latency.
+    await page.waitForFunction(() => /just trained: PaCC-Net/.test(document.getElementById('latency')!.textContent!), null, {timeout: 30_000});
+    expect(await viewSum()).not.toBe(before);
+    const top = await top5();
+    expect(top).toHaveLength(5);
+    for (const r of top) expect(FASHION_CLASSES).toContain(r.label);
+    noErrors();
+  }, 30_000);
 
   it('Webcam without a camera says so next to the image, with no page error; cpu backend classifies too', async () => {
     await page.click('#webcam');
