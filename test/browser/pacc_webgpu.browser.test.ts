@@ -20,7 +20,7 @@ type GpuMemory = tf.MemoryInfo & {numBytesInGPU: number; numBytesAllocatedInGPU:
 
 describe('webgpu in the page', () => {
   it('has a WebGPU adapter (SwiftShader) and the native PaCC kernels', async () => {
-    expect('gpu' in navigator, 'navigator.gpu (flags in test/browser/chromium.ts, secure context)').toBe(true);
+    expect('gpu' in navigator, 'navigator.gpu (flags in tools/browser/chromium.ts, secure context)').toBe(true);
     expect(await tf.setBackend('webgpu'), 'webgpu backend').toBe(true);
     for (const name of [PositionAwareCircularConv, PositionAwareCircularConvBackpropInput, PositionAwareCircularConvBackpropFilter,
       PositionAwareCircularConvBackpropBiasPe]) {
