@@ -1,4 +1,4 @@
-// Evaluates a detection checkpoint: the 12 COCO numbers (pacc.metrics.cocoEvaluate), a trivial baseline, and PNGs with the boxes drawn.
+// Evaluates a detection checkpoint: the 12 COCO numbers (pacc.metrics.cocoEvaluate), two trivial baselines, and PNGs with the boxes drawn.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -7,14 +7,14 @@ import {join, resolve} from 'node:path';
 import * as pacc from '../../src/index';
 import {runMain} from '../shared/args';
 import {parseCli} from '../shared/cli';
-import {centreBoxBaseline, DATA_OPTIONS, detect, drawDetections, formatCoco, loadDetData, loadDetector} from './lib';
+import {centreBoxBaseline, priorOnlyBaseline, DATA_OPTIONS, detect, drawDetections, formatCoco, loadDetData, loadDetector} from './lib';
 
 const SPEC = {
   checkpoint: {type: 'string', default: 'out/detection', help: 'training checkpoint folder (state.json, model/, ema.*) written by train.ts'},
   live: {type: 'boolean', help: 'evaluate the live weights instead of the EMA weights'},
   threshold: {type: 'number', default: 0.05, min: 0, help: 'confidence threshold of the post-processing (official effective value 0.05)'},
   draw: {type: 'number', default: 6, int: true, min: 0, help: 'how many validation images to draw'},
-  'no-baseline': {type: 'boolean', help: 'skip the centre-box baseline (it needs the training split)'},
+  'no-baseline': {type: 'boolean', help: 'skip the centre-box and prior-only baselines (they need the training split)'},
   out: {type: 'string', default: 'out/detection', help: 'folder for det_*.png and eval.json'},
   ...DATA_OPTIONS,
 } as const;
@@ -39,11 +39,14 @@ runMain(async () => {
   const ms = (performance.now() - t0) / val.samples.length;
   const stats = pacc.metrics.cocoEvaluate(val.gt, dets);
   console.log(`\nCOCO box evaluation (${dets.length} detections, ${ms.toFixed(1)} ms / image):\n${formatCoco(stats)}`);
-  let baseline;
+  let baseline: {centreBox: pacc.metrics.CocoStats; priorOnly: pacc.metrics.CocoStats} | undefined;
   if (!a['no-baseline']) {
     const train = loadDetData({...dataArgs, 'train-scenes': Math.min(a['train-scenes'], 500)}, 'train');
-    baseline = pacc.metrics.cocoEvaluate(val.gt, centreBoxBaseline(train.samples, det.categoryIds, val.samples));
-    console.log(`\ncentre-box baseline (most frequent class, mean box size, one box per image): AP ${baseline.AP.toFixed(3)}, AP50 ${baseline.AP50.toFixed(3)}`);
+    const centre = pacc.metrics.cocoEvaluate(val.gt, centreBoxBaseline(train.samples, det.categoryIds, val.samples));
+    const prior = pacc.metrics.cocoEvaluate(val.gt, priorOnlyBaseline(train.samples, val.samples, det.categoryIds, det.size));
+    console.log(`\ncentre-box baseline (most frequent class, mean box size, one box per image): AP ${centre.AP.toFixed(3)}, AP50 ${centre.AP50.toFixed(3)}`);
+    console.log(`prior-only baseline (the 100 most frequent training prior/class matches on every image): AP ${prior.AP.toFixed(3)}, AP50 ${prior.AP50.toFixed(3)}`);
+    baseline = {centreBox: centre, priorOnly: prior};
   }
   const out = resolve(a.out);
   mkdirSync(out, {recursive: true});

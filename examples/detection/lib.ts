@@ -229,6 +229,27 @@ export function centreBoxBaseline(train: DetectionSample[], categoryIds: number[
   return val.map((s) => ({image_id: s.imageId, category_id: categoryIds[top - 1], bbox: [(0.5 - rw / 2) * s.width, (0.5 - rh / 2) * s.height, rw * s.width, rh * s.height], score: 1}));
 }
 
+/**
+ * The prior-only baseline: how often each (prior, class) pair is a positive match on the training
+ * images, turned into the same 100 scored boxes for every validation image; it knows where objects of
+ * each class tend to be and how big, but never looks at the pixels.
+ */
+export function priorOnlyBaseline(train: DetectionSample[], val: DetectionSample[], categoryIds: number[], size: number, keep = 100): DetOutput[] {
+  const priors = pacc.detection.ssdAnchors(size, size), a = priors.length / 4, k = categoryIds.length + 1;
+  const freq = new Float64Array(a * k);
+  for (const s of train) {
+    const m = pacc.detection.matchPriors(normalisedCorners(s), s.labels, priors);
+    m.labels.forEach((l, p) => { if (l > 0) freq[p * k + l]++; });
+  }
+  const top = Array.from(freq.keys()).filter((i) => freq[i] > 0).sort((p, q) => freq[q] - freq[p] || p - q).slice(0, keep);
+  return val.flatMap((s) => top.map((i) => {
+    const p = Math.floor(i / k), [cx, cy, w, h] = priors.subarray(4 * p, 4 * p + 4);
+    const x1 = Math.max(0, cx - w / 2) * s.width, y1 = Math.max(0, cy - h / 2) * s.height;
+    const x2 = Math.min(1, cx + w / 2) * s.width, y2 = Math.min(1, cy + h / 2) * s.height;
+    return {image_id: s.imageId, category_id: categoryIds[(i % k) - 1], bbox: [x1, y1, x2 - x1, y2 - y1], score: freq[i] / train.length};
+  }));
+}
+
 export const COCO_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
 const COCO_LABELS = [
   'Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', 'Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ]',
