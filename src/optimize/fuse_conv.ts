@@ -20,8 +20,9 @@ const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?
 /** The conv as data, or null for convs this rule does not handle (channels-first, causal padding, odd activations). */
 export function convSpec(node: GraphNode): ConvSpec | null {
   const cls = classOf(node), layer = layerOf(node);
-  if (!['Conv2D', 'DepthwiseConv2D', 'GroupedConv2D'].includes(cls) || node.inputTensors.length !== 1) return null;
+  if (!['Conv2D', 'DepthwiseConv2D', 'GroupedConv2D', 'AtrousConv2D'].includes(cls) || node.inputTensors.length !== 1) return null;
   const cfg = layer.getConfig() as Record<string, unknown>;
+  if (cls === 'AtrousConv2D') return atrousSpec(layer, cfg);
   if (cfg.dataFormat != null && cfg.dataFormat !== 'channelsLast') return null;
   const activation = activationFromConfig(cfg.activation);
   if (activation == null) return null;
@@ -42,6 +43,22 @@ export function convSpec(node: GraphNode): ConvSpec | null {
     data: {kind, shape, kernel: kw.data, bias: w.get('bias')?.data ?? null, groups: kind === 'grouped' ? cfg.groups as number : 1},
     kernelSize: [shape[0], shape[1]], strides: pair(cfg.strides ?? 1), dilationRate: pair(cfg.dilationRate ?? 1),
     padding, activation,
+  };
+}
+
+/**
+ * DeepLabV3's AtrousConv2D (the ASPP branches): a stride-1 dilated conv without bias whose zero padding
+ * d·(k-1)/2 on every side is tfjs' 'same' at stride 1 (it runs `conv2d(x, w, 1, 'same', 'NHWC', d)`), so it is
+ * a plain conv with `dilationRate` [d, d] and takes its BN and ReLU like any other.
+ */
+function atrousSpec(layer: ReturnType<typeof layerOf>, cfg: Record<string, unknown>): ConvSpec | null {
+  const kw = weightValues(layer).get('kernel');
+  const d = cfg.dilationRate;
+  if (!kw || kw.shape.length !== 4 || typeof d !== 'number' || !(d >= 1)) return null;
+  const shape = kw.shape as [number, number, number, number];
+  return {
+    data: {kind: 'conv', shape, kernel: kw.data, bias: null, groups: 1},
+    kernelSize: [shape[0], shape[1]], strides: [1, 1], dilationRate: [d, d], padding: 'same', activation: 'linear',
   };
 }
 

@@ -33,7 +33,14 @@ function compare(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): number {
 
 const entries = () => pacc.models.MODEL_REGISTRY;
 /** The full checks run on one light model per family; the others get the equality check only (suite time). */
-const full = () => entries().filter((e, i, all) => !e.heavy && all.findIndex((o) => !o.heavy && o.family === e.family) === i);
+// One model per family: its first light entry; for detection / segmentation (every entry is heavy) the one with
+// the fewest parameters. (The surgered zoo families stay equality-only: their full checks live in test/surgery.)
+const smallest = (e: pacc.models.ModelEntry, all: pacc.models.ModelEntry[]) => e.task !== 'classification'
+  && all.filter((o) => o.family === e.family).every((o) => o.heavy && o.params >= e.params);
+const light = (e: pacc.models.ModelEntry, all: pacc.models.ModelEntry[]) => !e.heavy || smallest(e, all);
+const full = () => entries().filter((e, i, all) => light(e, all) && all.findIndex((o) => light(o, all) && o.family === e.family) === i);
+/** Test input size: 32×32, detection 64×64 (six SSD feature maps down to stride 256 plus a global pool). */
+const sizeOf = (e: pacc.models.ModelEntry) => (e.task === 'detection' ? 64 : SIZE);
 const rest = () => entries().filter((e) => !full().includes(e));
 
 describe('optimizeForInference on every registered model (wasm)', () => {
@@ -44,9 +51,10 @@ describe('optimizeForInference on every registered model (wasm)', () => {
   for (const entry of full()) {
     it(`${entry.name}: predict equals the original's within ${TOL} relative; fewer layers; original untouched; no leaks`, async () => {
       const start = tf.memory().numTensors;
-      const model = entry.build({numClasses: 10, inputShape: [SIZE, SIZE, 3]});
+      const s = sizeOf(entry);
+      const model = entry.build({numClasses: 10, inputShape: [s, s, 3]});
       randomizeNorms(model, 7);
-      const x = tf.randomUniform([1, SIZE, SIZE, 3], 0, 1, 'float32', 3);
+      const x = tf.randomUniform([1, s, s, 3], 0, 1, 'float32', 3);
       const before = model.getWeights().map((w) => w.dataSync().slice());
       const nodesBefore = model.layers.map((l) => l.inboundNodes.length);
       const fast = pacc.optimizeForInference(model);
@@ -56,42 +64,44 @@ describe('optimizeForInference on every registered model (wasm)', () => {
       model.getWeights().forEach((w, i) => expect(w.dataSync()).toEqual(before[i]));
       expect(model.layers.map((l) => l.inboundNodes.length)).toEqual(nodesBefore);
       // Predict keeps the tensor count stable.
-      tf.dispose(fast.predict(x) as tf.Tensor);
+      tf.dispose(fast.predict(x) as tf.Tensor | tf.Tensor[]);
       const n = tf.memory().numTensors;
-      tf.dispose(fast.predict(x) as tf.Tensor);
+      tf.dispose(fast.predict(x) as tf.Tensor | tf.Tensor[]);
       expect(tf.memory().numTensors).toBe(n);
       // The copy owns its variables: disposing the original leaves it working.
-      const ref = tf.tidy(() => outputsOf(fast.predict(x) as tf.Tensor | tf.Tensor[])[0].clone());
+      const ref = outputsOf(fast.predict(x) as tf.Tensor | tf.Tensor[]);
       model.dispose();
-      const again = outputsOf(fast.predict(x) as tf.Tensor | tf.Tensor[])[0];
-      expect(relDiff(ref, again)).toBe(0);
-      tf.dispose([ref, again, x]);
+      const again = outputsOf(fast.predict(x) as tf.Tensor | tf.Tensor[]);
+      ref.forEach((r, i) => expect(relDiff(r, again[i])).toBe(0));
+      tf.dispose([...ref, ...again, x]);
       fast.dispose();
       expect(tf.memory().numTensors).toBe(start);
     }, 120_000);
   }
 
   // Every other model (PaCC-Net-S/H, MobileViT-S, ResNet50, ConvNeXt, EdgeViT, ...): equality only, at 32×32.
-  it(`other models (${rest().map((e) => e.name).join(', ')}): predict equal within ${TOL} at 32×32`, () => {
+  it(`other models (${rest().map((e) => e.name).join(', ')}): predict equal within ${TOL} at 32×32 (detection 64×64)`, () => {
     for (const entry of rest()) {
-      const model = entry.build({numClasses: 10, inputShape: [32, 32, 3]});
+      const s = sizeOf(entry);
+      const model = entry.build({numClasses: 10, inputShape: [s, s, 3]});
       randomizeNorms(model, 13);
       const fast = pacc.optimizeForInference(model);
-      const x = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 4);
+      const x = tf.randomUniform([1, s, s, 3], 0, 1, 'float32', 4);
       expect(compare(model, fast, x), entry.name).toBeLessThan(TOL);
       [model, fast, x].forEach((m) => m.dispose());
     }
   }, 240_000);
 
-  it('save / load round trip of optimised PaCC-Net-XS and MobileViT-XS (fused layers deserialise, same outputs)', async () => {
-    for (const name of ['paccnet-xs', 'mobilevit-xs']) {
+  it('save / load round trip of optimised PaCC-Net-XS, MobileViT-XS, SSD- and DeepLabV3-PaCC-Net-XS (fused layers deserialise, same outputs)', async () => {
+    const cases: [string, number[]][] = [['paccnet-xs', [64, SIZE]], ['mobilevit-xs', [64, SIZE]], ['ssd-paccnet-xs', [64, 96]], ['deeplabv3-paccnet-xs', [64]]];
+    for (const [name, sizes] of cases) {
       const model = pacc.models.getModelEntry(name).build({numClasses: 10, inputShape: [null, null, 3]});
       randomizeNorms(model, 11);
       const fast = pacc.optimizeForInference(model);
       const loaded = await roundTrip(fast);
       expect(loaded.layers.map((l) => l.getClassName())).toEqual(fast.layers.map((l) => l.getClassName()));
       // A free input size survives the folding: the meta kernels are still resized at run time.
-      for (const s of [64, SIZE]) {
+      for (const s of sizes) {
         const x = tf.randomUniform([2, s, s, 3], 0, 1, 'float32', s);
         expect(compare(fast, loaded, x)).toBeLessThan(1e-6);
         expect(compare(model, loaded, x)).toBeLessThan(TOL);
@@ -153,6 +163,16 @@ describe('optimizeForInference rules on small graphs (cpu)', () => {
       return [L.add().apply([c, b]) as tf.SymbolicTensor, b];
     });
     expect(classes(fast)).toContain('BatchNormalization');
+  });
+
+  it('DeepLabV3 ASPP branch: AtrousConv2D → BN → relu fuses into one dilated conv; the pooling branch folds too', () => {
+    const {fast} = check((x) => {
+      const a = new pacc.segmentation.AtrousConv2D({filters: 5, kernelSize: 3, dilationRate: 2}).apply(x) as tf.SymbolicTensor;
+      const b = L.batchNormalization({epsilon: 1e-5}).apply(a) as tf.SymbolicTensor;
+      return L.activation({activation: 'relu'}).apply(b) as tf.SymbolicTensor;
+    });
+    expect(classes(fast)).toEqual(['InputLayer', 'PaccFusedConv2D']);
+    expect((fast.layers[1].getConfig() as {dilationRate: number[]}).dilationRate).toEqual([2, 2]);
   });
 
   it('dense + activation fuse, dropout disappears, unknown layers are copied', () => {
