@@ -122,14 +122,70 @@ export const vsOrtSuite: Suite = async ({quick}) => {
       fast.dispose();
     }
   }
+  const tasks = await taskRows(warmup, runs, quick);
   const result: SuiteResult = {
     title: `tfjs-pacc (tfjs-wasm) vs onnxruntime-web ${ortVersion} (wasm EP, 1 thread), ${SIZE}×${SIZE}, batch 1 (ms, median after warm-up, interleaved)`,
     headers: ['model', 'tfjs-pacc', 'tfjs-pacc optimised', 'onnxruntime-web', 'tfjs-pacc / ORT', 'optimised / ORT', 'speed-up of optimizeForInference'],
     rows,
     notes: [
-      'tfjs-pacc: pacc.models.* as built; optimised: pacc.optimizeForInference(model). ORT: the official ONNX exports. Target (issue 17): PaCC-Net-XS and -S optimised / ORT ≤ 1.0. No official PaCC-Net-S export exists, so its row has no ORT column.',
+      'tfjs-pacc: pacc.models.* as built; optimised: pacc.optimizeForInference(model). ORT: the official ONNX exports (the S exports made by bench/peers/export_onnx.py). Target (issue 17): PaCC-Net-XS and -S optimised / ORT ≤ 1.0.',
       ...notes,
     ],
   };
-  return [result];
+  return [result, tasks];
 };
+
+/** Detection / segmentation rows: the task models as built vs optimised (no ONNX exports of them exist), at their official input sizes. */
+const TASK_ROWS: {label: string; model: string; size: number}[] = [
+  {label: 'SSD-PaCC-Net-S', model: 'ssd-paccnet-s', size: 320},
+  {label: 'DeepLabV3-PaCC-Net-S', model: 'deeplabv3-paccnet-s', size: 512},
+];
+
+/** Milliseconds of one predict of a model with one or several outputs, all read back. */
+function tfjsRunnerAll(model: LayersModel, x: tf.Tensor): Runner {
+  return async () => {
+    const t0 = performance.now();
+    tf.tidy(() => {
+      const y = model.predict(x) as tf.Tensor | tf.Tensor[];
+      for (const t of Array.isArray(y) ? y : [y]) t.dataSync();
+    });
+    return performance.now() - t0;
+  };
+}
+
+async function taskRows(warmup: number, runs: number, quick: boolean): Promise<SuiteResult> {
+  const rows: (string | number)[][] = [];
+  const notes: string[] = [];
+  for (const row of TASK_ROWS) {
+    const entry = pacc.models.MODEL_REGISTRY.find((e) => e.name === row.model);
+    if (!entry) { notes.push(`${row.model}: not in the model registry`); continue; }
+    progress(`vs-ort: ${row.label} at ${row.size}`);
+    const model = entry.build({inputShape: [row.size, row.size, 3]});
+    const fast = pacc.optimizeForInference(model);
+    const x = tf.randomUniform([1, row.size, row.size, 3]);
+    try {
+      const [base, opt] = await interleaved([tfjsRunnerAll(model, x), tfjsRunnerAll(fast, x)], warmup, Math.max(3, Math.ceil(runs / 2)));
+      rows.push([row.label, `${row.size}×${row.size}`, base.median.toFixed(1), opt.median.toFixed(1), `${(base.median / opt.median).toFixed(2)}×`]);
+      if (!quick) {
+        notes.push(`${row.label} as built, tfjs-wasm kernel profile: ${await profileAll(model, x)}`);
+        notes.push(`${row.label} optimised, tfjs-wasm kernel profile: ${await profileAll(fast, x)}`);
+      }
+    } finally {
+      x.dispose();
+      model.dispose();
+      fast.dispose();
+    }
+  }
+  return {
+    title: 'optimizeForInference on the detection / segmentation models (tfjs-wasm, 1 thread), batch 1 (ms, median after warm-up, interleaved)',
+    headers: ['model', 'input', 'tfjs-pacc', 'tfjs-pacc optimised', 'speed-up'],
+    rows,
+    notes: ['Random weights; both SSD outputs (confidences, locations) / the DeepLabV3 logits read back. No ONNX exports of these models exist for an ORT column.', ...notes],
+  };
+}
+
+/** As profile(), for models with several outputs. */
+async function profileAll(model: LayersModel, x: tf.Tensor): Promise<string> {
+  const single = {predict: (t: tf.Tensor) => tf.concat((([] as tf.Tensor[]).concat(model.predict(t) as tf.Tensor | tf.Tensor[])).map((y) => y.reshape([-1])))} as unknown as LayersModel;
+  return profile(single, x);
+}
