@@ -15,6 +15,8 @@ export async function runBrowserBench(args: string[]): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? (args[i + 1] ?? '') : undefined;
   };
+  // --vs-ort: the model race against onnxruntime-web has its own page and runner (bench/browser/vs_ort_run.ts).
+  if (args.includes('--vs-ort')) return (await import('./vs_ort_run')).runVsOrtBrowser(args);
   const quick = args.includes('--quick');
   const backends = flag('--backends') ?? 'webgl,wasm,webgpu';
   const unpacked = args.includes('--unpacked');
