@@ -175,6 +175,7 @@ async function loadTfjsModel(files: File[]) {
 
 // ---- run a model ----------------------------------------------------------------------------------
 let hasImage = false;
+const warmedUp = new Set<string>();
 async function runOnView(): Promise<Prediction | undefined> {
   const m = currentModel();
   if (!m || !hasImage) return;
@@ -182,7 +183,10 @@ async function runOnView(): Promise<Prediction | undefined> {
   $('latency').classList.remove('error');
   state.lastPrediction = pred;
   $('top5').querySelector('tbody')!.innerHTML = pred.top.map((t, i) => `<tr><td>${i + 1}</td><td>${t.label}</td><td>${(100 * t.p).toFixed(1)}%</td></tr>`).join('');
-  $('latency').textContent = `${pred.ms.toFixed(1)} ms per frame on ${tf.getBackend()} (${m.label})`;
+  // A model's first frame on a backend also compiles shaders / sets up kernels: say so, people compare these numbers.
+  const key = `${m.id}@${tf.getBackend()}`, first = !warmedUp.has(key);
+  warmedUp.add(key);
+  $('latency').textContent = `${pred.ms.toFixed(1)} ms per frame on ${tf.getBackend()} (${m.label})${first ? ', first frame: includes warm-up' : ''}`;
   return pred;
 }
 

@@ -150,7 +150,7 @@ describe.skipIf(reason != null)('browser demo page (examples/browser) in headles
     expect(new Set(top.map((r) => r.label)).size).toBe(5);
     for (let i = 1; i < 5; i++) expect(top[i].p).toBeLessThanOrEqual(top[i - 1].p);
     expect(top.reduce((a, r) => a + r.p, 0)).toBeLessThanOrEqual(1.003);
-    expect(await text('#latency')).toMatch(new RegExp(`^\\d+\\.\\d ms per frame on ${BACKEND} \\(just trained: PaCC-Net\\)$`));
+    expect(await text('#latency')).toMatch(new RegExp(`^\\d+\\.\\d ms per frame on ${BACKEND} \\(just trained: PaCC-Net\\)(, first frame: includes warm-up)?$`));
     await page.locator('#run').screenshot({path: join(OUT, 'classify.png')});
     noErrors();
   }, 60_000);
@@ -181,7 +181,7 @@ describe.skipIf(reason != null)('browser demo page (examples/browser) in headles
     const top = await top5();
     expect(top).toHaveLength(5);
     for (const r of top) expect(r.label).toMatch(/^class \d{1,3}$/);
-    expect(await text('#latency')).toMatch(new RegExp(`^\\d+\\.\\d ms per frame on ${BACKEND} \\(checkpoint: edgeformer_xs\\.pt \\(paccnet-xs\\)\\)$`));
+    expect(await text('#latency')).toMatch(new RegExp(`^\\d+\\.\\d ms per frame on ${BACKEND} \\(checkpoint: edgeformer_xs\\.pt \\(paccnet-xs\\)\\)(, first frame: includes warm-up)?$`));
     expect(await text('#model-info')).toBe('paccnet_xs: 2,185,384 trainable parameters, input any×any×3, class indices (load a labels.txt for names)');
     await page.locator('#run').screenshot({path: join(OUT, 'convert.png')});
 
