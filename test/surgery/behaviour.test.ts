@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {layers, loadLayersModel, LayersModel, model as tfModel, sequential, SymbolicTensor} from '@tensorflow/tfjs-layers';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
-import {bitwiseEqual, snapshot, trainableParams, useCpu} from './util';
+import {bitwiseEqual, seeded, sgdSteps, snapshot, trainableParams, useCpu} from './util';
 
 const parcLayers = (m: LayersModel) => {
   const out: pacc.ParcSplitConv[] = [];
@@ -36,7 +36,7 @@ describe('replaceBlocks on MobileNetV2 at 64×64', () => {
 
   beforeAll(async () => {
     await useCpu();
-    base = pacc.zoo.mobileNetV2({inputShape: [64, 64, 3], numClasses: 2});
+    base = seeded(7, () => pacc.zoo.mobileNetV2({inputShape: [64, 64, 3], numClasses: 2}));
     x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 1);
     before = snapshot(base);
     yBefore = base.predict(x) as tf.Tensor;
@@ -85,21 +85,24 @@ describe('replaceBlocks on MobileNetV2 at 64×64', () => {
     tf.dispose([a, b]);
   });
 
-  it('trains (loss decreases over a few fit steps) without leaking tensors', {timeout: 300_000}, async () => {
-    const m = pacc.replaceBlocks(base);
+  // Seeded weights and plain SGD on one batch: the loss must fall at every step, on every run
+  // (an unseeded model with Adam's sign-like first steps made this flaky). cpu: on wasm this
+  // model's training currently trips tfjs-wasm's detached-heap TypeError in the conv backprop
+  // fallback (reported to the kernel work).
+  // tfjs-backend-cpu's Conv2DBackpropFilter (a scalar loop) takes most of each step: minutes on a
+  // loaded machine, hence the long timeout. (At 32×32, where block 15 is 1×1, the loss rose.)
+  it('trains (loss decreases at each of a few SGD steps, PaCC weights move) without leaking tensors', {timeout: 600_000}, async () => {
+    const m = seeded(8, () => pacc.replaceBlocks(base));
     freezeBefore(m, 'block_8_expand');
-    m.compile({optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy'});
     const xs = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 2);
     const ys = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
-    const h0 = await m.fit(xs, ys, {epochs: 1, batchSize: 2, verbose: 0});
-    const n0 = tf.memory().numTensors;
-    const h = await m.fit(xs, ys, {epochs: 2, batchSize: 2, verbose: 0});
-    expect(tf.memory().numTensors).toBe(n0);
-    const loss = [...h0.history.loss, ...h.history.loss] as number[];
-    expect(loss[loss.length - 1]).toBeLessThan(loss[0]);
-    const p = m.predict(xs) as tf.Tensor;
-    p.dispose();
-    expect(tf.memory().numTensors).toBe(n0);
+    const before = snapshot(m);
+    const loss = await sgdSteps(m, xs, ys, 3, 1e-2);
+    expect(loss[1], `losses ${loss}`).toBeLessThan(loss[0]);
+    expect(loss[2], `losses ${loss}`).toBeLessThan(loss[1]);
+    const after = snapshot(m);
+    for (const l of parcLayers(m)) for (const w of l.trainableWeights) expect(bitwiseEqual(before.get(w.originalName)!, after.get(w.originalName)!), w.originalName).toBe(false);
+    expect(bitwiseEqual(before.get('Conv1/kernel')!, after.get('Conv1/kernel')!), 'frozen Conv1/kernel').toBe(true);
     tf.dispose([xs, ys]);
     m.dispose();
   });
@@ -222,19 +225,18 @@ describe('replaceBlocks edge cases', () => {
   });
 
   it('ConvNeXt-XT at 32×32: LayerScale, nested Sequential stem, trains a few steps', {timeout: 300_000}, async () => {
-    const m = pacc.zoo.convNeXt({variant: 'xt', inputShape: [32, 32, 3], numClasses: 2});
-    const s = pacc.replaceBlocks(m);
+    const m = seeded(9, () => pacc.zoo.convNeXt({variant: 'xt', inputShape: [32, 32, 3], numClasses: 2}));
+    const s = seeded(10, () => pacc.replaceBlocks(m));
     expect(parcLayers(s).map((l) => [l.name, l.kernelSize])).toEqual([
       ['convnext_xt_stage_2_block_6_depthwise_parc', [2, 2]], ['convnext_xt_stage_2_block_7_depthwise_parc', [2, 2]],
       ['convnext_xt_stage_2_block_8_depthwise_parc', [2, 2]], ['convnext_xt_stage_3_block_2_depthwise_parc', [1, 1]],
     ]);
     freezeBefore(s, 'convnext_xt_downsampling_block_1');
-    s.compile({optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy'});
     const xs = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 5);
     const ys = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
-    const h = await s.fit(xs, ys, {epochs: 3, batchSize: 2, verbose: 0});
-    const loss = h.history.loss as number[];
-    expect(loss[loss.length - 1]).toBeLessThan(loss[0]);
+    const loss = await sgdSteps(s, xs, ys, 3, 1e-4);
+    expect(loss[1], `losses ${loss}`).toBeLessThan(loss[0]);
+    expect(loss[2], `losses ${loss}`).toBeLessThan(loss[1]);
     tf.dispose([xs, ys]);
     m.dispose();
     s.dispose();

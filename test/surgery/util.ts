@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
+import {expect} from 'vitest';
+import {rng} from '../util/compare';
 
 const dir = fileURLToPath(new URL('../fixtures/models/', import.meta.url));
 
@@ -34,4 +36,40 @@ export function structure(m: LayersModel): Map<string, string> {
 
 export async function useCpu() {
   await tf.setBackend('cpu');
+}
+
+/**
+ * Runs `fn` with Math.random replaced by a seeded PRNG. tfjs initialisers given no seed draw
+ * theirs from Math.random, so a model built inside starts from the same weights on every run.
+ */
+export function seeded<T>(seed: number, fn: () => T): T {
+  const saved = Math.random;
+  Math.random = rng(seed).next;
+  try {
+    return fn();
+  } finally {
+    Math.random = saved;
+  }
+}
+
+/**
+ * `steps` plain SGD steps on one batch (trainOnBatch: no shuffling, no Adam sign-like first
+ * steps). Returns the loss each step computed (before its update), in training mode; with a
+ * small enough rate each must be lower than the one before, which is what gradient descent on
+ * a fixed batch promises. Also checks that tf.memory().numTensors is the same after every step
+ * from the second on, and after a predict.
+ */
+export async function sgdSteps(model: LayersModel, xs: tf.Tensor, ys: tf.Tensor, steps: number, lr: number): Promise<number[]> {
+  model.compile({optimizer: tf.train.sgd(lr), loss: 'categoricalCrossentropy'});
+  const losses: number[] = [];
+  let n1 = 0;
+  for (let s = 0; s < steps; s++) {
+    losses.push(await model.trainOnBatch(xs, ys) as number);
+    if (s === 0) n1 = tf.memory().numTensors;
+    else expect(tf.memory().numTensors, `tensors after step ${s + 1}`).toBe(n1);
+  }
+  (model.predict(xs) as tf.Tensor).dispose();
+  expect(tf.memory().numTensors, 'tensors after predict').toBe(n1);
+  (model.optimizer as tf.Optimizer).dispose();
+  return losses;
 }
