@@ -1,5 +1,6 @@
 // The one registration path: every kernel and gradient of ours, idempotent (checked before registering).
 import {getGradient, getKernel, GradConfig, KernelConfig, registerGradient, registerKernel} from '@tensorflow/tfjs-core';
+import {wasmAdamKernels} from './adam/kernels/wasm';
 import {wasmBatchNormGradKernels} from './batch_norm_grad/kernels/wasm';
 import {wasmConvBackpropKernels} from './conv_backprop/kernels/wasm';
 import {useFastWasmTrainingKernels} from './conv_backprop/override';
@@ -12,7 +13,7 @@ import {webgpuKernels} from './pacc/kernels/webgpu';
 import {wasmKernels} from './pacc/kernels/wasm';
 
 /** Kernel lists per backend; a backend's kernels need not be loaded to be registered. */
-const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, webgpuKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels, wasmBatchNormGradKernels];
+const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, webgpuKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels, wasmBatchNormGradKernels, wasmAdamKernels];
 /** Ours, plus tfjs-core gradients missing in 4.22 that our models need (registered only where absent). */
 const gradients: GradConfig[] = [positionAwareCircularConvGradConfig, stridedSliceGradConfig];
 

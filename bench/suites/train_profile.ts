@@ -47,7 +47,7 @@ function instrument(byKernel: Record<Phase, Tally>, byGrad: Tally): () => void {
       const dt = performance.now() - t0;
       const p = phase();
       byKernel[p].add(config.kernelName, dt);
-      if (p === 'backward') byGrad.add(currentGrad ? `grad of ${currentGrad}` : '(seed / accumulation)', dt);
+      if (p === 'backward') byGrad.add(currentGrad ? `grad of ${currentGrad}` : '(custom gradients: fused conv2d / depthwise; gradient accumulation)', dt);
       return out;
     };
     (config as {kernelFunc: tf.KernelFunc}).kernelFunc = wrapped;

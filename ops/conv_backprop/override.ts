@@ -3,6 +3,7 @@ import {
   BatchMatMulAttrs, Conv2DBackpropInputAttrs, findBackend, getKernel, KernelBackend, KernelConfig, KernelFunc, registerKernel, SumAttrs,
   TensorInfo, unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import {useFusedAdam} from '../adam/patch';
 import {ensureFusedGrad, useFusedGrads} from '../batch_norm_grad/grad';
 import {reduceLeadingAxes} from '../batch_norm_grad/kernels/wasm';
 import {batchMatMulTransposedSimd, conv2DBackpropInputSimd} from './kernels/wasm';
@@ -112,7 +113,8 @@ export function useFastWasmConv2DBackpropInput(enable = true): boolean {
  * training kernel: Conv2DBackpropInput, BatchMatMul with one operand transposed, Sum and
  * Mean over leading axes, a data-sharing Identity and same-dtype Cast, a pass-through
  * FusedBatchNorm — each falling back to tfjs-wasm's kernel for the cases it does not take —
- * and the fused FusedBatchNorm, Mean and Sum gradients on wasm. A kernel is
+ * the fused FusedBatchNorm, Mean and Sum gradients on wasm, and a fused Adam update on wasm
+ * (one kernel per variable, ops/adam/patch.ts). A kernel is
  * only replaced if tfjs-backend-wasm has registered it already; call again after importing
  * tfjs-backend-wasm late. Idempotent; returns the names installed.
  */
@@ -122,5 +124,6 @@ export function useFastWasmTrainingKernels(enable = true): string[] {
     else uninstall(name);
   }
   const grads = useFusedGrads(enable);
-  return [...replaced.keys(), ...grads.map((g) => `${g} gradient`)];
+  const adam = useFusedAdam(enable);
+  return [...replaced.keys(), ...grads.map((g) => `${g} gradient`), ...(adam ? ['AdamOptimizer.applyGradients'] : [])];
 }

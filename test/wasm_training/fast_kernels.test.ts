@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {beforeAll, describe, expect, it} from 'vitest';
+import {adamRef} from '../../ops/adam/reference';
 import {batchNormGradRef, sumRowsRef} from '../../ops/batch_norm_grad/reference';
 import {useFastWasmTrainingKernels} from '../../src/index';
 import {expectClose, rng} from '../util/compare';
@@ -45,7 +46,7 @@ describe('fast wasm training kernels', () => {
     // Importing the package installs them; calling again is a no-op that lists them.
     expect(useFastWasmTrainingKernels()).toEqual(
         ['Conv2DBackpropInput', 'BatchMatMul', 'Sum', 'Mean', 'Identity', 'Cast', 'FusedBatchNorm',
-          'FusedBatchNorm gradient', 'Mean gradient', 'Sum gradient']);
+          'FusedBatchNorm gradient', 'Mean gradient', 'Sum gradient', 'AdamOptimizer.applyGradients']);
   });
 
   for (let seed = 1; seed <= 24; seed++) {
@@ -178,6 +179,64 @@ describe('fast wasm training kernels', () => {
     })([t.x, t.gamma, t.beta], t.dy), GRAD_RTOL, 'moments + batchNorm');
   });
 
+  it('fused Adam on wasm follows tfjs-core\'s Adam on cpu over 4 steps, with the same optimizer state and no leaks', async () => {
+    const r = rng(21);
+    const shapes = [[7], [3, 5], [2, 3, 4, 5], [1]];
+    const init = shapes.map((s) => r.normal(s.reduce((a, b) => a * b)));
+    const targets = shapes.map((s) => r.normal(s.reduce((a, b) => a * b)));
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const vars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `adam_test_${backend}_${i}`));
+      const ts = shapes.map((s, i) => tf.tensor(targets[i], s));
+      const opt = tf.train.adam(0.05, 0.8, 0.95, 1e-6);
+      const counts: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        // A loss whose gradients differ per element and change sign over the steps.
+        opt.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, ts[i])), tf.add(ts[i], 2))))) as tf.Scalar);
+        counts.push(tf.memory().numTensors);
+      }
+      const values = vars.map((v) => v.dataSync().slice());
+      const state = (await opt.getWeights()).map((w) => ({name: w.name.replace(`_${backend}_`, '_'), values: w.tensor.dataSync().slice()}));
+      opt.dispose();
+      tf.dispose([...vars, ...ts]);
+      return {values, state, counts};
+    };
+    const cpu = await run('cpu');
+    // Count our kernel's calls, so the test fails if the fused path were not taken.
+    const kernel = tf.getKernel('PaccAdamUpdate', 'wasm')!;
+    const orig = kernel.kernelFunc;
+    let calls = 0;
+    (kernel as {kernelFunc: tf.KernelFunc}).kernelFunc = (args) => { calls++; return orig(args); };
+    let wasm: Awaited<ReturnType<typeof run>>;
+    try {
+      wasm = await run('wasm');
+    } finally {
+      (kernel as {kernelFunc: tf.KernelFunc}).kernelFunc = orig;
+    }
+    expect(calls, 'fused Adam kernel calls').toBe(4 * shapes.length);
+    expect(wasm.counts[3], 'tensors leaked per step').toBe(wasm.counts[1]);
+    wasm.values.forEach((v, i) => expectClose(v, cpu.values[i], RTOL, `variable ${i} after 4 steps`));
+    expect(wasm.state.map((s) => s.name)).toEqual(cpu.state.map((s) => s.name));
+    wasm.state.forEach((s, i) => expectClose(s.values, cpu.state[i].values, RTOL, `optimizer weight ${s.name}`));
+  });
+
+  it('fused Adam kernel against the plain-loop Adam step', async () => {
+    await tf.setBackend('wasm');
+    const r = rng(22);
+    const n = 37;
+    const value = r.normal(n), m = r.normal(n), g = r.normal(n);
+    const v = Float32Array.from(r.normal(n), (x) => x * x);
+    const o = {learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, accBeta1: 0.9 ** 3, accBeta2: 0.999 ** 3};
+    const inputs = {value: tf.tensor(value), m: tf.tensor(m), v: tf.tensor(v), grad: tf.tensor(g)};
+    const outs = tf.engine().runKernel('PaccAdamUpdate', inputs, o as never) as tf.Tensor[];
+    tf.dispose(Object.values(inputs));
+    const ref = adamRef(value, m, v, g, o);
+    expectClose(outs[0].dataSync(), ref.value, RTOL, 'value');
+    expectClose(outs[1].dataSync(), ref.m, RTOL, 'm');
+    expectClose(outs[2].dataSync(), ref.v, RTOL, 'v');
+    tf.dispose(outs);
+  });
+
   it('switches off and on again, restoring tfjs-wasm\'s kernels and gradient', async () => {
     await tf.setBackend('wasm');
     const ours = ['BatchMatMul', 'Sum', 'Identity'].map((n) => tf.getKernel(n, 'wasm'));
@@ -192,7 +251,7 @@ describe('fast wasm training kernels', () => {
     expect(Array.from(s.dataSync())).toEqual([3, 3, 3, 3]);
     expect(Array.from(g.dataSync())).toEqual(new Array(12).fill(1));
     tf.dispose([a, b, c, s, g]);
-    expect(useFastWasmTrainingKernels(true)).toHaveLength(10);
+    expect(useFastWasmTrainingKernels(true)).toHaveLength(11);
     expect(['BatchMatMul', 'Sum', 'Identity'].map((n) => tf.getKernel(n, 'wasm'))).not.toEqual(theirs);
   });
 });

@@ -140,3 +140,37 @@ export function broadcastRows(v: usize, out: usize, rows: i32, cols: i32, scale:
     for (; c < cols; c++) store<f32>(op + bo(c), load<f32>(v + bo(c)) * scale);
   }
 }
+
+/**
+ * One Adam step of n float32 values, the operations and rounding of tfjs-core's AdamOptimizer in
+ * its order: m' = m·b1 + g·c1, v' = v·b2 + g²·c2, value' = (m'/a1) / (√(v'/a2) + eps) · nlr + value,
+ * with c1 = 1 − b1, c2 = 1 − b2, a1 = 1 − b1^t, a2 = 1 − b2^t, nlr = −learning rate (all float32).
+ */
+export function adamUpdate(
+    value: usize, m: usize, v: usize, g: usize, outValue: usize, outM: usize, outV: usize, n: i32,
+    b1: f32, c1: f32, b2: f32, c2: f32, a1: f32, a2: f32, eps: f32, nlr: f32): void {
+  const B1 = f32x4.splat(b1), C1 = f32x4.splat(c1), B2 = f32x4.splat(b2), C2 = f32x4.splat(c2);
+  const A1 = f32x4.splat(a1), A2 = f32x4.splat(a2), E = f32x4.splat(eps), L = f32x4.splat(nlr);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = bo(i);
+    const gv = v128.load(g + o);
+    const nm = f32x4.add(f32x4.mul(v128.load(m + o), B1), f32x4.mul(gv, C1));
+    const nv = f32x4.add(f32x4.mul(v128.load(v + o), B2), f32x4.mul(f32x4.mul(gv, gv), C2));
+    const step = f32x4.div(f32x4.div(nm, A1), f32x4.add(f32x4.sqrt(f32x4.div(nv, A2)), E));
+    v128.store(outValue + o, f32x4.add(f32x4.mul(step, L), v128.load(value + o)));
+    v128.store(outM + o, nm);
+    v128.store(outV + o, nv);
+  }
+  for (; i < n; i++) {
+    const o = bo(i);
+    const gv = load<f32>(g + o);
+    const nm: f32 = load<f32>(m + o) * b1 + gv * c1;
+    const nv: f32 = load<f32>(v + o) * b2 + gv * gv * c2;
+    const step: f32 = (nm / a1) / (<f32>Mathf.sqrt(nv / a2) + eps);
+    store<f32>(outValue + o, step * nlr + load<f32>(value + o));
+    store<f32>(outM + o, nm);
+    store<f32>(outV + o, nv);
+  }
+}
