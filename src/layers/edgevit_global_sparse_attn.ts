@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {serialization} from '@tensorflow/tfjs-core';
 import {initializers, layers} from '@tensorflow/tfjs-layers';
+import {singleShape, getSingleTensor} from './util';
 
 type Shape = (number | null)[];
 
@@ -40,7 +41,7 @@ export class EdgeVitGlobalSparseAttn extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const C = shape[3];
     if (shape.length !== 4 || C == null) throw new Error(`${NAME} '${this.name}': input must be [N, H, W, C] with a known C, got [${shape}]`);
     if (C % this.numHeads !== 0) throw new Error(`${NAME} '${this.name}': channels ${C} not divisible by numHeads ${this.numHeads}`);
@@ -62,12 +63,12 @@ export class EdgeVitGlobalSparseAttn extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const x = getSingleTensor(inputs, this.name) as tf.Tensor4D;
       const [B, H, W, C] = x.shape;
       const r = this.srRatio, heads = this.numHeads, hd = C / heads;
       if (r > 1 && (H % r !== 0 || W % r !== 0)) {

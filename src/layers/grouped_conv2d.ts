@@ -1,7 +1,7 @@
 // GroupedConv2D: a PyTorch grouped convolution (groups > 1), which tfjs-layers 4.22's Conv2D does not support.
 import * as tf from '@tensorflow/tfjs-core';
 import {initializers, layers, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
-import {getSingleTensor, kaimingFanOut} from './util';
+import {getSingleTensor, kaimingFanOut, singleShape} from './util';
 
 export interface GroupedConv2DArgs {
   filters: number;
@@ -49,7 +49,7 @@ export class GroupedConv2D extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const s = singleShape(inputShape);
     const cin = s[s.length - 1];
     if (cin == null || cin % this.groups !== 0) {
       throw new Error(`GroupedConv2D '${this.name}': input channels ${cin} (input shape [${s}]) must be a multiple of groups ${this.groups}`);
@@ -62,7 +62,7 @@ export class GroupedConv2D extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const s = singleShape(inputShape);
     const out = (d: number | null) => d == null ? null : Math.floor((d + 2 * this.pad - this.kernelSize) / this.strides) + 1;
     return [s[0], out(s[1]), out(s[2]), this.filters];
   }

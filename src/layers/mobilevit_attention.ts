@@ -1,6 +1,7 @@
 // MobileVitAttention: multi-head self-attention of cvnets (qkv_proj with bias, softmax(q k^T / sqrt(d)) v, out_proj).
 import {add, dropout, matMul, mul, reshape, serialization, softmax, split, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
 import {initializers, layers, LayerVariable} from '@tensorflow/tfjs-layers';
+import {singleShape} from './util';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 type Shape = Array<number | null>;
@@ -43,7 +44,7 @@ export class MobileVitAttention extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const s = singleShape(inputShape);
     const c = s[s.length - 1];
     if (c == null || c % this.numHeads !== 0) {
       throw new Error(`MobileVitAttention: channels (last axis of input shape [${s}]) must be known and divisible by numHeads=${this.numHeads}`);
@@ -57,7 +58,7 @@ export class MobileVitAttention extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

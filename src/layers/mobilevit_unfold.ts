@@ -2,6 +2,7 @@
 import {reshape, serialization, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
 import {layers} from '@tensorflow/tfjs-layers';
 import {resizeBilinearTorch} from './mobilevit_resize';
+import {singleShape} from './util';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 type Shape = Array<number | null>;
@@ -52,7 +53,7 @@ export class MobileVitUnfold extends MobileVitPatchLayer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const s = singleShape(inputShape);
     if (s.length !== 4) throw new Error(`MobileVitUnfold: expected a rank-4 NHWC input, got shape [${s}]`);
     const [b, h, w, c] = s;
     const grid = h == null || w == null ? null : patchGrid(h, w, this.patchH, this.patchW);

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {serialization} from '@tensorflow/tfjs-core';
 import {layers} from '@tensorflow/tfjs-layers';
+import {singleShape} from './util';
 
 export interface NormalizationArgs {
   name?: string;
@@ -44,7 +45,7 @@ export class Normalization extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: (number | null)[] | (number | null)[][]): (number | null)[] {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

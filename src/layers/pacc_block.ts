@@ -7,7 +7,7 @@ import {applyBatchNorm, BatchNormWeights} from './batch_norm_fn';
 import {hardSigmoid} from './hard_sigmoid';
 import {hardSwish} from './hard_swish';
 import {checkChoice, PaccResizeMethod} from './pacc_conv';
-import {getSingleTensor, kaimingFanOut, metaKernelInit} from './util';
+import {getSingleTensor, kaimingFanOut, metaKernelInit, singleShape} from './util';
 
 export type PaccMixer = 'pacc' | 'depthwise';
 
@@ -83,7 +83,7 @@ export class PaccBlock extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const s = singleShape(inputShape);
     const d = this.dim, m = this.metaSize, f = this.ffnDim, c2 = 2 * d, r = caReduction(d);
     if (s.length !== 4 || s[3] !== c2) {
       throw new Error(`PaccBlock '${this.name}': input must be [N, S, S, 2·dim] = [N, S, S, ${c2}], got [${s}]`);
@@ -116,7 +116,7 @@ export class PaccBlock extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   /** Meta tensor `name` resized to length s, as [s, d]. */

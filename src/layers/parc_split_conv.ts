@@ -4,6 +4,7 @@ import {initializers, layers} from '@tensorflow/tfjs-layers';
 import {serialization} from '@tensorflow/tfjs-core';
 import {positionAwareCircularConv} from '../../ops/pacc/op';
 import {resizeMetaKernel} from '../../ops/resize_meta_kernel/op';
+import {singleShape, getSingleTensor} from './util';
 
 type Shape = (number | null)[];
 
@@ -81,7 +82,7 @@ export class ParcSplitConv extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     if (shape.length !== 4 || shape[3] == null) {
       throw new Error(`${NAME} '${this.name}': input must be [N, H, W, C] with a known C, got [${shape}]`);
     }
@@ -113,12 +114,12 @@ export class ParcSplitConv extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const x = getSingleTensor(inputs, this.name) as tf.Tensor4D;
       const [c1, c2] = [this.branches[0].c, this.branches[1].c];
       if (x.shape[3] !== c1 + c2) {
         throw new Error(`${NAME} '${this.name}': built for ${c1 + c2} channels, got input shape [${x.shape}]`);

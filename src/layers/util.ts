@@ -2,6 +2,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {initializers} from '@tensorflow/tfjs-layers';
 
+/** The shape of a layer's one input (tfjs-layers passes one shape or a list of them). */
+export function singleShape(inputShape: (number | null)[] | (number | null)[][]): (number | null)[] {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
+}
+
 export function getSingleTensor(inputs: tf.Tensor | tf.Tensor[], layer: string): tf.Tensor {
   if (Array.isArray(inputs)) {
     if (inputs.length !== 1) throw new Error(`${layer}: expected one input tensor, got ${inputs.length}`);
