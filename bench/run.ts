@@ -37,6 +37,7 @@ async function main() {
   if (args.includes('--help')) {
     console.log(`usage: npm run bench -- [--only ${Object.keys(SUITES).join(',')}] [--quick] [--json out.json]`);
     console.log('       npm run bench -- --browser [--quick] [--backends webgl,wasm] [--unpacked] [--json out.json]   (op benchmark in headless Chromium)');
+    console.log('       npm run bench -- --browser --vs-ort [--threads 1,2] [--runs 9] [--quick] [--json out.json]   (PaCC-Net-XS/S vs onnxruntime-web in headless Chromium)');
     return;
   }
   if (args.includes('--browser')) {
