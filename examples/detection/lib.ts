@@ -92,7 +92,7 @@ export const TRAIN_OPTIONS = {
   'warmup-steps': {type: 'number', default: 500, int: true, min: 0, help: 'linear warm-up iterations from lr/10 (official 500; at most half the run)'},
   'weight-decay': {type: 'number', default: 0.02, min: 0, help: 'AdamW decoupled weight decay on all parameters (official 0.02)'},
   'neg-pos': {type: 'number', default: 3, min: 0, help: 'hard negatives per positive in the multibox loss (official 3)'},
-  ema: {type: 'number', default: 0.9995, min: 0, help: 'EMA decay of all weights incl. BN statistics (official 0.9995; 0 disables)'},
+  ema: {type: 'number', default: 0.9995, min: 0, help: 'EMA decay of the trainable weights (official 0.9995, BN statistics included; 0 disables)'},
   'no-augment': {type: 'boolean', help: 'no flip / photometric distortion'},
   out: {type: 'string', default: 'out/detection', help: 'checkpoint folder (written every epoch)'},
   resume: {type: 'boolean', help: 'continue from the checkpoint in --out'},
@@ -158,7 +158,7 @@ export async function trainDetection(a: TrainArgs): Promise<DetTrainResult> {
       process.stderr.write(`  checkpoint: ${out}\n`);
     }}).then(({ema}) => {
     // Leave the EMA weights in the returned model (what eval.ts loads from the checkpoint too).
-    if (ema) { model.weights.forEach((w, i) => w.write(ema.tensors[i])); ema.dispose(); }
+    if (ema) { model.trainableWeights.forEach((w, i) => w.write(ema.tensors[i])); ema.dispose(); }
   });
   tf.dispose(emaInit ?? []);
   return {model, history, names: data.names, categoryIds: data.categoryIds, out};
@@ -170,8 +170,8 @@ export async function loadDetector(dir: string, live = false): Promise<{model: L
   const ck = await loadCheckpoint<TaskEpoch>(dir, []);
   const s = ck.state.args as {size: number; names: string[]; categoryIds: number[]; backbone: string};
   if (ck.ema && !live) {
-    if (ck.ema.length !== ck.model.weights.length) throw new Error(`${dir}: EMA holds ${ck.ema.length} tensors, the model ${ck.model.weights.length} weights`);
-    ck.model.weights.forEach((w, i) => w.write(ck.ema![i]));
+    if (ck.ema.length !== ck.model.trainableWeights.length) throw new Error(`${dir}: EMA holds ${ck.ema.length} tensors, the model ${ck.model.trainableWeights.length} trainable weights (a checkpoint of an older version? evaluate it with --live)`);
+    ck.model.trainableWeights.forEach((w, i) => w.write(ck.ema![i]));
   }
   tf.dispose(ck.ema ?? []);
   return {model: ck.model, size: s.size, names: s.names, categoryIds: s.categoryIds, backbone: s.backbone};
@@ -250,6 +250,11 @@ export function priorOnlyBaseline(train: DetectionSample[], val: DetectionSample
   }));
 }
 
+function boxIou(a: number[], b: number[]): number {
+  const iw = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0])), ih = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
+  return iw * ih / (a[2] * a[3] + b[2] * b[3] - iw * ih || 1);
+}
+
 export const COCO_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
 const COCO_LABELS = [
   'Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', 'Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ]',
@@ -266,10 +271,11 @@ export function formatCoco(stats: pacc.metrics.CocoStats): string {
 }
 
 /**
- * Draws the first `count` images (upscaled to ~384 px): ground-truth boxes thin white, detections
- * with score ≥ `minScore` in their class colour with "NAME 0.87"; writes `<dir>/det_<i>.png`.
+ * Draws the first `count` images (upscaled to ~384 px): ground truth on the left (thin white), on the
+ * right the `maxPerImage` best detections with score ≥ `minScore` that do not overlap a better one,
+ * in their class colour with "NAME .87"; writes `<dir>/det_<id>.png`.
  */
-export function drawDetections(dir: string, samples: DetectionSample[], dets: DetOutput[], names: string[], categoryIds: number[], count = 6, minScore = 0.3): string[] {
+export function drawDetections(dir: string, samples: DetectionSample[], dets: DetOutput[], names: string[], categoryIds: number[], count = 6, minScore = 0.1, maxPerImage = 5): string[] {
   mkdirSync(dir, {recursive: true});
   const cmap = vocColormap();
   const files: string[] = [];
@@ -282,7 +288,12 @@ export function drawDetections(dir: string, samples: DetectionSample[], dets: De
       drawBox(gt, k * x, k * y, k * (x + w) - 1, k * (y + h) - 1, [255, 255, 255], 1);
       drawText(gt, k * x, Math.max(1, k * y - 9), names[s.labels[i] - 1], [255, 255, 255]);
     }
-    for (const d of dets.filter((d) => d.image_id === s.imageId && d.score >= minScore).sort((p, q) => p.score - q.score)) {
+    // For the eye only: the best few boxes, one per place (class-agnostic overlap > 0.5 dropped), lowest drawn first.
+    const shown: DetOutput[] = [];
+    for (const d of dets.filter((d) => d.image_id === s.imageId && d.score >= minScore).sort((p, q) => q.score - p.score)) {
+      if (shown.length < maxPerImage && !shown.some((e) => boxIou(e.bbox, d.bbox) > 0.5)) shown.push(d);
+    }
+    for (const d of shown.reverse()) {
       const label = categoryIds.indexOf(d.category_id) + 1;
       const color = [cmap[3 * label], cmap[3 * label + 1], cmap[3 * label + 2]].map((v) => Math.max(v, 90));
       const [x, y, w, h] = d.bbox;

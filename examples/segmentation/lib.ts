@@ -80,7 +80,7 @@ export const SEG_TRAIN_OPTIONS = {
   'min-lr': {type: 'number', default: 1e-6, min: 0, help: 'cosine floor (official 1e-6)'},
   'warmup-steps': {type: 'number', default: 500, int: true, min: 0, help: 'linear warm-up iterations from lr/10 (official 500; at most half the run)'},
   'weight-decay': {type: 'number', default: 0.01, min: 0, help: 'AdamW decoupled weight decay on all parameters (official 0.01)'},
-  ema: {type: 'number', default: 0.9995, min: 0, help: 'EMA decay of all weights incl. BN statistics (official 0.9995; 0 disables)'},
+  ema: {type: 'number', default: 0.9995, min: 0, help: 'EMA decay of the trainable weights (official 0.9995, BN statistics included; 0 disables)'},
   'no-augment': {type: 'boolean', help: 'no horizontal flip'},
   out: {type: 'string', default: 'out/segmentation', help: 'checkpoint folder (written every epoch)'},
   resume: {type: 'boolean', help: 'continue from the checkpoint in --out'},
@@ -136,7 +136,7 @@ export async function trainSegmentation(a: SegTrainArgs): Promise<{model: Layers
       process.stderr.write(`  checkpoint: ${out}\n`);
     }});
   // Leave the EMA weights in the returned model (what eval.ts loads from the checkpoint too).
-  if (ema) { model.weights.forEach((w, i) => w.write(ema.tensors[i])); ema.dispose(); }
+  if (ema) { model.trainableWeights.forEach((w, i) => w.write(ema.tensors[i])); ema.dispose(); }
   tf.dispose(emaInit ?? []);
   opt.dispose();
   return {model, history, names: data.names, out};
@@ -148,8 +148,8 @@ export async function loadSegmenter(dir: string, live = false): Promise<{model: 
   const ck = await loadCheckpoint<TaskEpoch>(dir, []);
   const s = ck.state.args as {size: number; names: string[]; numClasses: number; backbone: string};
   if (ck.ema && !live) {
-    if (ck.ema.length !== ck.model.weights.length) throw new Error(`${dir}: EMA holds ${ck.ema.length} tensors, the model ${ck.model.weights.length} weights`);
-    ck.model.weights.forEach((w, i) => w.write(ck.ema![i]));
+    if (ck.ema.length !== ck.model.trainableWeights.length) throw new Error(`${dir}: EMA holds ${ck.ema.length} tensors, the model ${ck.model.trainableWeights.length} trainable weights (a checkpoint of an older version? evaluate it with --live)`);
+    ck.model.trainableWeights.forEach((w, i) => w.write(ck.ema![i]));
   }
   tf.dispose(ck.ema ?? []);
   return {model: ck.model, size: s.size, names: s.names, numClasses: s.numClasses, backbone: s.backbone, args: ck.state.args};

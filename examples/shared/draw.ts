@@ -55,6 +55,7 @@ export function textWidth(text: string, scale = 1): number { return text.length 
  */
 export function drawText(img: Rgb, x: number, y: number, text: string, color: ArrayLike<number>, background: ArrayLike<number> = [0, 0, 0], scale = 1): void {
   const s = text.toUpperCase();
+  x = Math.round(x); y = Math.round(y);  // fractional pixel indices would be ignored by the typed array
   for (let i = -1; i < 8 * scale; i++) for (let j = -1; j < textWidth(s, scale); j++) put(img, x + j, y + i, background);
   [...s].forEach((ch, n) => {
     const cols = GLYPHS[ch] ?? GLYPHS['?'];

@@ -70,8 +70,7 @@ export interface TaskLoopConfig {
 
 /**
  * The epoch loop of both task examples: shuffled batches from `makeBatch(indices)` → `lossOf(batch)`,
- * one GroupedAdamW step each, EMA of all weights (BN statistics included, as the official EMA of the
- * state_dict), a progress bar and a loss curve (~10 points per epoch). `onEpoch` saves checkpoints.
+ * one GroupedAdamW step each, EMA of the trainable weights, a progress bar and a loss curve (~10 points per epoch). `onEpoch` saves checkpoints.
  */
 export async function taskLoop<B extends {dispose(): void}>(
     model: LayersModel, count: number, cfg: TaskLoopConfig, optimizer: GroupedAdamW,
@@ -80,7 +79,9 @@ export async function taskLoop<B extends {dispose(): void}>(
   const perEpoch = Math.ceil(count / cfg.batchSize);
   const batches = cfg.maxBatches ? Math.min(cfg.maxBatches, perEpoch) : perEpoch;
   const totalSteps = cfg.epochs * batches;
-  const ema = cfg.emaDecay > 0 ? new WeightEma(model.weights, cfg.emaDecay, opts.emaInit) : undefined;
+  // EMA of the trainable weights only: the official EMA also averages the BN statistics, but with these
+  // short runs that collapsed both demos to near-trivial scores (docs/examples.md has the numbers).
+  const ema = cfg.emaDecay > 0 ? new WeightEma(model.trainableWeights, cfg.emaDecay, opts.emaInit) : undefined;
   const sched = {base: cfg.lr, min: cfg.minLr, warmupInit: cfg.warmupInit, warmupSteps: Math.min(cfg.warmupSteps, Math.floor(totalSteps / 2)), totalSteps};
   for (let epoch = opts.startEpoch ?? 0; epoch < cfg.epochs; epoch++) {
     const order = opts.shuffle(count);
