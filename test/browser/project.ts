@@ -2,7 +2,7 @@
 import {existsSync} from 'node:fs';
 import {playwright} from '@vitest/browser-playwright';
 import type {TestProjectConfiguration} from 'vitest/config';
-import {CHROMIUM, CHROMIUM_ARGS, ISOLATION_HEADERS, PREBUNDLE} from '../../tools/browser/chromium';
+import {CHROMIUM, CHROMIUM_ARGS, ISOLATION_HEADERS, PREBUNDLE} from '../../tools/browser/chromium.js';
 
 /**
  * The browser project, or none when Chromium is missing: then one line says so
