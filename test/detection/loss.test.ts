@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {readFileSync} from 'fs';
 import {describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
+import {seeded} from '../util/compare';
 
 const dir = new URL('../fixtures/det/', import.meta.url).pathname;
 const bin = (n: string) => { const b = readFileSync(dir + n); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
@@ -129,7 +130,9 @@ for (const backend of ['cpu', 'wasm']) {
     it(`a few SGD steps on ${backend === 'wasm' ? 'a small SSD' : 'a per-prior dense predictor'} lower the loss, without leaks per step`, async () => {
       expect(await tf.setBackend(backend)).toBe(true);
       const S = 64;
-      const model = backend === 'wasm' ? pacc.models.ssd({backbone: 'paccnet-xs', numClasses: 4, inputShape: [S, S, 3]}) : densePredictor(S);
+      // Seeded weights: an unseeded init made the loss trajectory (and so this check) differ run to run.
+      const model = seeded(3, () =>
+        backend === 'wasm' ? pacc.models.ssd({backbone: 'paccnet-xs', numClasses: 4, inputShape: [S, S, 3]}) : densePredictor(S));
       const priors = pacc.detection.ssdAnchors(S, S);
       const gts: [number[], number[]][] = [[[0.1, 0.1, 0.6, 0.7], [1]], [[0.3, 0.2, 0.9, 0.9, 0.05, 0.5, 0.4, 0.95], [2, 3]]];
       const targets = gts.map(([b, l]) => pacc.detection.matchPriors(b, l, priors));
@@ -137,7 +140,8 @@ for (const backend of ['cpu', 'wasm']) {
       const lab = tf.tensor2d(targets.flatMap((m) => Array.from(m.labels)), [2, P], 'int32');
       const tl = tf.tensor3d(targets.flatMap((m) => Array.from(m.locations)), [2, P, 4]);
       const x = backend === 'wasm' ? tf.randomUniform([2, S, S, 3], 0, 1, 'float32', 1) : tf.randomUniform([2, P, 8], 0, 1, 'float32', 1);
-      const opt = tf.train.sgd(0.05);
+      // 0.05 overshot on some inits (training-mode BN over 1×1 maps at batch 2); 0.01 descends for every seed tried.
+      const opt = tf.train.sgd(0.01);
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const losses: number[] = [], counts: number[] = [];
       for (let i = 0; i < 6; i++) {

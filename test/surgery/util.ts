@@ -4,7 +4,6 @@ import type {LayersModel} from '@tensorflow/tfjs-layers';
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {expect} from 'vitest';
-import {rng} from '../util/compare';
 
 const dir = fileURLToPath(new URL('../fixtures/models/', import.meta.url));
 
@@ -38,19 +37,7 @@ export async function useCpu() {
   await tf.setBackend('cpu');
 }
 
-/**
- * Runs `fn` with Math.random replaced by a seeded PRNG. tfjs initialisers given no seed draw
- * theirs from Math.random, so a model built inside starts from the same weights on every run.
- */
-export function seeded<T>(seed: number, fn: () => T): T {
-  const saved = Math.random;
-  Math.random = rng(seed).next;
-  try {
-    return fn();
-  } finally {
-    Math.random = saved;
-  }
-}
+export {seeded} from '../util/compare';
 
 /**
  * `steps` plain SGD steps on one batch (trainOnBatch: no shuffling, no Adam sign-like first

@@ -38,3 +38,17 @@ export function rng(seed: number) {
     }),
   };
 }
+
+/**
+ * Runs `fn` with Math.random replaced by a seeded PRNG. tfjs initialisers given no seed draw
+ * theirs from Math.random, so a model built inside starts from the same weights on every run.
+ */
+export function seeded<T>(seed: number, fn: () => T): T {
+  const saved = Math.random;
+  Math.random = rng(seed).next;
+  try {
+    return fn();
+  } finally {
+    Math.random = saved;
+  }
+}

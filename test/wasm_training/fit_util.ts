@@ -121,13 +121,4 @@ export function gradError(a: Float32Array[], b: Float32Array[]): number {
   return diff / Math.max(scale, 1e-12);
 }
 
-/** Runs `build` with Math.random replaced by a seeded generator, so tfjs initialisers draw the same weights every run. */
-export function seeded<T>(seed: number, build: () => T): T {
-  const original = Math.random;
-  Math.random = rng(seed).next;
-  try {
-    return build();
-  } finally {
-    Math.random = original;
-  }
-}
+export {seeded} from '../util/compare';
