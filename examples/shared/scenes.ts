@@ -1,5 +1,6 @@
 // Synthetic detection / segmentation scenes: Fashion-MNIST items pasted on textured canvases, with COCO boxes and VOC-style masks (browser-safe).
 import {FASHION_CLASSES} from './idx_parse';
+import {mulberry32} from './seed';
 
 /** Source items: `count` grey images of `height`×`width` (uint8, 0 = empty) with labels 0..classes-1. */
 export interface ItemSource { images: Uint8Array; labels: ArrayLike<number>; count: number; height: number; width: number; }
@@ -46,17 +47,8 @@ export interface SceneSet {
 /** The void label of the masks (PASCAL VOC's "don't care" border). */
 export const VOID = 255;
 
-/** mulberry32: a small seeded generator, independent of Math.random so scenes repeat whatever else runs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator independent of Math.random, so scenes repeat whatever else runs. */
+export const rng = mulberry32;
 
 /** Bilinear scaling of a grey image (align_corners=false, edges clamped), rounded to bytes. */
 export function scaleGrey(src: Uint8Array, h: number, w: number, oh: number, ow: number): Uint8Array {

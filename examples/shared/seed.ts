@@ -6,15 +6,20 @@ let installed: (() => number) | undefined;
  * initialisation (tfjs draws its seeds from Math.random), dropout masks and our
  * shuffles repeat exactly from run to run on the same backend.
  */
-export function seedEverything(seed: number): () => number {
+/** mulberry32: a small seeded generator (uniform in [0, 1)); the examples' one copy (tools/rng.ts is the tests'). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
-  installed = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export function seedEverything(seed: number): () => number {
+  installed = mulberry32(seed);
   Math.random = installed;
   return installed;
 }

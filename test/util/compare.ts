@@ -1,5 +1,6 @@
 // Closeness checks: error measured relative to the largest magnitude of the expected tensor.
 import {expect} from 'vitest';
+import {mulberry32} from '../../tools/rng';
 
 /** max|a - e| / max(max|e|, tiny): the relative error in the infinity norm. */
 export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -21,14 +22,7 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 
 /** Deterministic PRNG (mulberry32) so every random case is reproducible from its seed. */
 export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
