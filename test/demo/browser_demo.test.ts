@@ -97,7 +97,8 @@ describe.skipIf(reason != null)('browser demo page (examples/browser) in headles
       requestAnimationFrame(watch);
     });
     await page.click('#train-start');
-    await page.waitForFunction(() => !paccDemo.state.training!.running, null, {timeout: 60_000, polling: 100});
+    // The page builds the networks a frame after the click, so `training` may not exist yet on a loaded machine.
+    await page.waitForFunction(() => paccDemo.state.training != null && !paccDemo.state.training.running, null, {timeout: 60_000, polling: 100});
     const stoppedAt = await page.evaluate(() => paccDemo.state.training!.step);
     expect(stoppedAt).toBeLessThan(STEPS);
     expect(await text('#train-status')).toBe(`stopped at step ${stoppedAt}: Resume continues`);
