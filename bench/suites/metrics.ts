@@ -1,16 +1,10 @@
 // Benchmark suite 'metrics': cocoEvaluate on a synthetic COCO-val-sized case (5,000 images) and meanIoU on VOC-sized label maps.
 import * as pacc from '../../src/index';
 import {progress, Suite, timeit} from '../util';
+import {mulberry32} from '../../tools/rng';
 
-/** Seeded PRNG (mulberry32) so every run evaluates the same data. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The repository's seeded PRNG (mulberry32). */
+const rng = mulberry32;
 
 /**
  * COCO val2017-like sizes: 5,000 images, 80 categories, ~7.3 gts per image (36.5k, 1% crowd), and

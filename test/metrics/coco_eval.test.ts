@@ -4,6 +4,7 @@ import {describe, expect, it} from 'vitest';
 import {cocoEvaluate, CocoDetection, CocoGroundTruth, CocoStats} from '../../src/metrics/coco_eval';
 import * as pacc from '../../src/index';
 import {referenceStats, RefDt, RefGt} from './coco_reference';
+import {mulberry32} from '../../tools/rng';
 
 const NAMES: (keyof CocoStats)[] = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'];
 const dir = new URL('../fixtures/coco_map_case1/', import.meta.url).pathname;
@@ -159,15 +160,8 @@ describe('hand-derived cases', () => {
   });
 });
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The repository's seeded PRNG (mulberry32). */
+const rng = mulberry32;
 
 describe('random cases vs a brute-force reference', () => {
   it('300 small random cases agree to 1e-12 on all 12 numbers', () => {

@@ -5,6 +5,7 @@ import {readFileSync} from 'fs';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {ConfusionMatrix, meanIoU} from '../../src/metrics/mean_iou';
+import {mulberry32} from '../../tools/rng';
 
 const dir = new URL('../fixtures/seg/', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(dir + 'miou_case1.json', 'utf8'));
@@ -67,14 +68,8 @@ function referenceIoU(p: Int32Array[], g: Int32Array[], n: number, ignore: numbe
   return iou;
 }
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The repository's seeded PRNG (mulberry32). */
+const rng = mulberry32;
 
 describe('random label maps', () => {
   it('50 random cases (1-4 images of different sizes, some classes absent) match the set-counting reference', () => {
