@@ -1,6 +1,7 @@
 // Synthetic detection / segmentation scenes: Fashion-MNIST items pasted on textured canvases, with COCO boxes and VOC-style masks (browser-safe).
 import {FASHION_CLASSES} from './idx_parse';
 import {mulberry32} from './seed';
+import {resizeBytes} from './task_input';
 
 /** Source items: `count` grey images of `height`×`width` (uint8, 0 = empty) with labels 0..classes-1. */
 export interface ItemSource { images: Uint8Array; labels: ArrayLike<number>; count: number; height: number; width: number; }
@@ -50,21 +51,6 @@ export const VOID = 255;
 /** A seeded generator independent of Math.random, so scenes repeat whatever else runs. */
 export const rng = mulberry32;
 
-/** Bilinear scaling of a grey image (align_corners=false, edges clamped), rounded to bytes. */
-export function scaleGrey(src: Uint8Array, h: number, w: number, oh: number, ow: number): Uint8Array {
-  const out = new Uint8Array(oh * ow);
-  for (let i = 0; i < oh; i++) {
-    const sy = Math.min(h - 1, Math.max(0, (i + 0.5) * h / oh - 0.5));
-    const y0 = Math.floor(sy), y1 = Math.min(h - 1, y0 + 1), fy = sy - y0;
-    for (let j = 0; j < ow; j++) {
-      const sx = Math.min(w - 1, Math.max(0, (j + 0.5) * w / ow - 0.5));
-      const x0 = Math.floor(sx), x1 = Math.min(w - 1, x0 + 1), fx = sx - x0;
-      const v = (1 - fy) * ((1 - fx) * src[y0 * w + x0] + fx * src[y0 * w + x1]) + fy * ((1 - fx) * src[y1 * w + x0] + fx * src[y1 * w + x1]);
-      out[i * ow + j] = Math.round(v);
-    }
-  }
-  return out;
-}
 
 /** Box IoU of two [x, y, w, h] boxes, and the fraction of `b` covered by `a`. */
 function overlap(a: number[], b: number[]): {iou: number; coverB: number} {
@@ -122,7 +108,7 @@ export function makeScenes(source: ItemSource, opts: SceneOptions): SceneSet {
       // One random item and size; a few positions are tried to keep overlaps small, else the item is skipped.
       const idx = Math.floor(rand() * source.count);
       const side = minItemSize + Math.floor(rand() * (maxItemSize - minItemSize + 1));
-      const item = scaleGrey(source.images.subarray(idx * source.height * source.width, (idx + 1) * source.height * source.width), source.height, source.width, side, side);
+      const item = resizeBytes(source.images.subarray(idx * source.height * source.width, (idx + 1) * source.height * source.width), source.width, source.height, 1, side, side);
       let x0 = side, y0 = side, x1 = -1, y1 = -1;
       for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) {
         if (item[i * side + j] >= threshold) { x0 = Math.min(x0, j); x1 = Math.max(x1, j); y0 = Math.min(y0, i); y1 = Math.max(y1, i); }
