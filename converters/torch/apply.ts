@@ -1,5 +1,5 @@
 // Loads a checkpoint's tensors into a built tfjs model through a family key map, reporting every mismatch at once.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {tensor, tidy} from '@tensorflow/tfjs-core';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
 import type {TorchTensor} from './checkpoint';
@@ -33,16 +33,16 @@ export function stripWrapperPrefixes(tensors: Map<string, TorchTensor>): Map<str
 }
 
 const fmt = (s: readonly (number | null)[]) => `[${s.join(', ')}]`;
-const weightName = (v: tf.LayerVariable) => v.originalName ?? v.name;
+const weightName = (v: tfl.LayerVariable) => v.originalName ?? v.name;
 
 /**
  * Copies `tensors` into `model` as directed by `keyMap`. Before touching the model it checks
  * everything and throws one error listing every missing, unexpected and wrongly shaped key
  * (with both shapes), and every model weight the map does not cover.
  */
-export function applyTorchStateDict(model: tf.LayersModel, tensors: Map<string, TorchTensor>, keyMap: TorchKeyMap, context = 'checkpoint'): ApplyResult {
+export function applyTorchStateDict(model: tfl.LayersModel, tensors: Map<string, TorchTensor>, keyMap: TorchKeyMap, context = 'checkpoint'): ApplyResult {
   const sd = stripWrapperPrefixes(tensors);
-  const vars = new Map<string, tf.LayerVariable>();
+  const vars = new Map<string, tfl.LayerVariable>();
   for (const v of model.weights) vars.set(weightName(v), v);
 
   const missing: string[] = [], unexpected: string[] = [], shapes: string[] = [], mapping: string[] = [];

@@ -1,5 +1,5 @@
 // Official PyTorch checkpoint bytes -> a tfjs LayersModel of a named architecture.
-import type * as tf from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import {getModelEntry, modelNames, ModelEntry, TorchCheckpointSpec} from '../../src/models/registry';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
 import {applyTorchStateDict, stripWrapperPrefixes} from './apply';
@@ -34,7 +34,7 @@ export interface FromTorchCheckpointOptions {
 }
 
 export interface TorchConversion {
-  model: tf.LayersModel;
+  model: tfl.LayersModel;
   /** State-dict entries in the file, checkpoint keys loaded and keys deliberately skipped. */
   keys: number;
   loaded: number;
@@ -118,6 +118,6 @@ export function convertTorchCheckpoint(bytes: Uint8Array | ArrayBuffer, opts: Fr
  * unexpected and wrongly shaped key. The model takes NHWC float32 in the official eval
  * convention (BGR, [0, 1]) at any square size that is a multiple of 32.
  */
-export function fromTorchCheckpoint(bytes: Uint8Array | ArrayBuffer, opts: FromTorchCheckpointOptions): tf.LayersModel {
+export function fromTorchCheckpoint(bytes: Uint8Array | ArrayBuffer, opts: FromTorchCheckpointOptions): tfl.LayersModel {
   return convertTorchCheckpoint(bytes, opts).model;
 }

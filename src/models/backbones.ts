@@ -1,5 +1,5 @@
 // Backbones for the task models (SSD detection, DeepLabV3 segmentation): the classification bodies without conv_1x1_exp and classifier.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {channelsOf} from './blocks';
 import {mobileViTBody} from './mobilevit';
 import {MOBILEVIT_CONFIGS, MobileVitVariant} from './mobilevit_configs';
@@ -9,7 +9,7 @@ import {PACCNET_CONFIGS, PaccNetVariant} from './paccnet_configs';
 import {paccNetTorchKeyMap} from './paccnet_torch_keys';
 import type {TorchKeyEntry} from './torch_keymap';
 
-type Sym = tf.SymbolicTensor;
+type Sym = tfl.SymbolicTensor;
 
 /** Backbone names accepted by `pacc.models.ssd` / `pacc.models.deeplabV3` (the classification registry names). */
 export const TASK_BACKBONES = ['paccnet-xs', 'paccnet-s', 'paccnet-h', 'mobilevit-xs', 'mobilevit-s'] as const;

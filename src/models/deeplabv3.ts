@@ -1,10 +1,10 @@
 // DeepLabV3 semantic segmentation (the official DeepLabV3-EdgeFormer / -MobileViT): task backbone at output stride 16, ASPP head, bilinear upsampling.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {AtrousConv2D, BilinearUpsample, SpatialBroadcast} from '../segmentation/layers';
 import {resolveBackboneName, taskBackbone, TaskBackboneName} from './backbones';
 import {batchNorm, channelsOf, convLayer} from './blocks';
 
-type Sym = tf.SymbolicTensor;
+type Sym = tfl.SymbolicTensor;
 
 export interface DeepLabV3Options {
   /** Backbone registry name: 'paccnet-xs' | 'paccnet-s' | 'paccnet-h' | 'mobilevit-xs' | 'mobilevit-s'. Default 'paccnet-s'. */
@@ -61,7 +61,7 @@ export const DEEPLABV3_PARAM_COUNTS = {
 /** A dropout layer, or the input itself when the rate is 0. */
 function maybeDropout(x: Sym, rate: number, name: string, noiseShape?: (number | null)[]): Sym {
   if (!(rate >= 0 && rate < 1)) throw new Error(`deeplabV3: dropout rate must be in [0, 1), got ${rate} for ${name}`);
-  return rate > 0 ? tf.layers.dropout({rate, noiseShape: noiseShape as number[] | undefined, name}).apply(x) as Sym : x;
+  return rate > 0 ? tfl.layers.dropout({rate, noiseShape: noiseShape as number[] | undefined, name}).apply(x) as Sym : x;
 }
 
 /**
@@ -84,18 +84,18 @@ export function deepLabV3Head(x: Sym, opts: DeepLabV3HeadOptions): DeepLabV3Head
     const name = `${p}.convs.${i + 1}.block`;
     let y = new AtrousConv2D({filters: a, kernelSize: 3, dilationRate: rate, name: `${name}.conv`}).apply(x) as Sym;
     y = batchNorm(`${name}.norm`).apply(y) as Sym;
-    branches.push(tf.layers.activation({activation: 'relu', name: `${name}.act`}).apply(y) as Sym);
+    branches.push(tfl.layers.activation({activation: 'relu', name: `${name}.act`}).apply(y) as Sym);
   });
   const c = x.shape[3] as number;
-  let pooled = tf.layers.globalAveragePooling2d({name: `${p}.convs.4.aspp_pool.global_pool`}).apply(x) as Sym;
-  pooled = tf.layers.reshape({targetShape: [1, 1, c], name: `${p}.convs.4.aspp_pool.keepdims`}).apply(pooled) as Sym;
+  let pooled = tfl.layers.globalAveragePooling2d({name: `${p}.convs.4.aspp_pool.global_pool`}).apply(x) as Sym;
+  pooled = tfl.layers.reshape({targetShape: [1, 1, c], name: `${p}.convs.4.aspp_pool.keepdims`}).apply(pooled) as Sym;
   pooled = convLayer(pooled, {filters: a, kernelSize: 1, activation: 'relu', name: `${p}.convs.4.aspp_pool.conv_1x1`});
   branches.push(new SpatialBroadcast({name: `${p}.convs.4.resize`}).apply([pooled, x]) as Sym);
-  let y = tf.layers.concatenate({axis: -1, name: `${p}.concat`}).apply(branches) as Sym;
+  let y = tfl.layers.concatenate({axis: -1, name: `${p}.concat`}).apply(branches) as Sym;
   y = convLayer(y, {filters: a, kernelSize: 1, activation: 'relu', name: `${p}.project`});
   const aspp = maybeDropout(y, opts.asppDropout ?? 0.1, `${p}.dropout`);
   const drop = maybeDropout(aspp, opts.classifierDropout ?? 0.1, 'seg_head.classifier.classifier_dropout', [null, 1, 1, a]);
-  const logitsLow = tf.layers.conv2d({
+  const logitsLow = tfl.layers.conv2d({
     filters: opts.numClasses, kernelSize: 1, useBias: true, name: 'seg_head.classifier.classifier.block.conv',
   }).apply(drop) as Sym;
   const logits = new BilinearUpsample({scale: opts.outputStride, name: `seg_head.classifier.up_${opts.outputStride}`}).apply(logitsLow) as Sym;
@@ -109,7 +109,7 @@ export function deepLabV3Head(x: Sym, opts: DeepLabV3HeadOptions): DeepLabV3Head
  * (BGR, [0, 1]); output the logits [N, H, W, numClasses] at the input resolution (no softmax).
  * PaCC-Net-S at 21 classes: 5,816,397 trainable parameters, as the official model.
  */
-export function deeplabV3(opts: DeepLabV3Options = {}): tf.LayersModel {
+export function deeplabV3(opts: DeepLabV3Options = {}): tfl.LayersModel {
   const backbone = resolveBackboneName(opts.backbone ?? 'paccnet-s', 'deeplabV3');
   const numClasses = opts.numClasses ?? 21;
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`deeplabV3: numClasses must be a positive integer, got ${numClasses}`);
@@ -124,8 +124,8 @@ export function deeplabV3(opts: DeepLabV3Options = {}): tf.LayersModel {
     // The official PaCC blocks size all four instance kernels from the height.
     throw new Error(`deeplabV3: the ${backbone} backbone needs a square input (as the official EdgeFormer), got inputShape [${shape}]`);
   }
-  const input = tf.input({shape, name: 'input'});
+  const input = tfl.input({shape, name: 'input'});
   const {outL5} = taskBackbone(backbone, input, {outputStride: os});
   const {logits} = deepLabV3Head(outL5, {...opts, numClasses, outputStride: os});
-  return tf.model({inputs: input, outputs: logits, name: opts.name ?? `deeplabv3_${backbone.replace('-', '_')}`});
+  return tfl.model({inputs: input, outputs: logits, name: opts.name ?? `deeplabv3_${backbone.replace('-', '_')}`});
 }

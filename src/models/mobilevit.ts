@@ -1,5 +1,5 @@
 // MobileViT v1 (XS, S) as a tfjs-layers functional model, layer names mirroring the official state_dict paths.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {MobileVitAttention} from '../layers/mobilevit_attention';
 import {MobileVitFold} from '../layers/mobilevit_fold';
 import {MobileVitLayerNorm} from '../layers/mobilevit_layer_norm';
@@ -7,7 +7,7 @@ import {MobileVitUnfold} from '../layers/mobilevit_unfold';
 import {channelsOf, convLayer, invertedResidual} from './blocks';
 import {MOBILEVIT_CONFIGS, MobileVitConfig, MobileVitTransformerStage, MobileVitVariant} from './mobilevit_configs';
 
-type Sym = tf.SymbolicTensor;
+type Sym = tfl.SymbolicTensor;
 
 export interface MobileViTOptions {
   variant: MobileVitVariant;
@@ -22,15 +22,15 @@ export interface MobileViTOptions {
 }
 
 /** Linear layers of cvnets: trunc_normal(std 0.02) with bounds ±2, i.e. in effect a plain normal; bias 0. */
-const linearInit = () => tf.initializers.randomNormal({mean: 0, stddev: 0.02});
+const linearInit = () => tfl.initializers.randomNormal({mean: 0, stddev: 0.02});
 
 function dense(x: Sym, units: number, name: string): Sym {
-  return tf.layers.dense({units, name, kernelInitializer: linearInit(), biasInitializer: 'zeros'}).apply(x) as Sym;
+  return tfl.layers.dense({units, name, kernelInitializer: linearInit(), biasInitializer: 'zeros'}).apply(x) as Sym;
 }
 
 function dropout(x: Sym, rate: number, name: string): Sym {
   // A rate-0 dropout is the identity; leaving it out keeps the graph lean.
-  return rate > 0 ? tf.layers.dropout({rate, name}).apply(x) as Sym : x;
+  return rate > 0 ? tfl.layers.dropout({rate, name}).apply(x) as Sym : x;
 }
 
 /** cvnets TransformerEncoder (pre-norm): x + Drop(MHA(LN(x))); x + Drop(Lin(Drop(swish(Lin(LN(x)))))). */
@@ -38,14 +38,14 @@ function transformerEncoder(x: Sym, dim: number, ffnDim: number, cfg: MobileVitC
   let y = new MobileVitLayerNorm({name: `${name}.pre_norm_mha.0`}).apply(x) as Sym;
   y = new MobileVitAttention({numHeads: cfg.numHeads, attnDropout: cfg.attnDropout, name: `${name}.pre_norm_mha.1`}).apply(y) as Sym;
   y = dropout(y, cfg.dropout, `${name}.pre_norm_mha.2`);
-  const x1 = tf.layers.add({name: `${name}.add_mha`}).apply([x, y]) as Sym;
+  const x1 = tfl.layers.add({name: `${name}.add_mha`}).apply([x, y]) as Sym;
   let z = new MobileVitLayerNorm({name: `${name}.pre_norm_ffn.0`}).apply(x1) as Sym;
   z = dense(z, ffnDim, `${name}.pre_norm_ffn.1`);
-  z = tf.layers.activation({activation: 'swish', name: `${name}.pre_norm_ffn.2`}).apply(z) as Sym;
+  z = tfl.layers.activation({activation: 'swish', name: `${name}.pre_norm_ffn.2`}).apply(z) as Sym;
   z = dropout(z, cfg.ffnDropout, `${name}.pre_norm_ffn.3`);
   z = dense(z, dim, `${name}.pre_norm_ffn.4`);
   z = dropout(z, cfg.dropout, `${name}.pre_norm_ffn.5`);
-  return tf.layers.add({name: `${name}.add_ffn`}).apply([x1, z]) as Sym;
+  return tfl.layers.add({name: `${name}.add_ffn`}).apply([x1, z]) as Sym;
 }
 
 /**
@@ -66,7 +66,7 @@ export function mobileVitBlock(x: Sym, stage: MobileVitTransformerStage, cfg: Mo
   let y = new MobileVitFold({patchH: cfg.patch, patchW: cfg.patch, name: `${name}.fold`}).apply([p, fm]) as Sym;
   y = convLayer(y, {filters: cin, kernelSize: 1, name: `${name}.conv_proj`});
   // The official fusion concatenates (input, global) in that order.
-  y = tf.layers.concatenate({axis: -1, name: `${name}.concat`}).apply([x, y]) as Sym;
+  y = tfl.layers.concatenate({axis: -1, name: `${name}.concat`}).apply([x, y]) as Sym;
   return convLayer(y, {filters: cin, kernelSize: 3, name: `${name}.fusion`});
 }
 
@@ -92,18 +92,18 @@ function validate(opts: MobileViTOptions): {cfg: MobileVitConfig; numClasses: nu
  * Input NHWC float32 in the official eval convention (BGR, [0, 1], no mean/std); output logits.
  * Layer names mirror the PyTorch module paths (see `mobilevit_torch_keys.ts`).
  */
-export function mobileViT(opts: MobileViTOptions): tf.LayersModel {
+export function mobileViT(opts: MobileViTOptions): tfl.LayersModel {
   const {cfg, numClasses, inputShape} = validate(opts);
-  const input = tf.input({shape: inputShape, name: 'input'});
+  const input = tfl.input({shape: inputShape, name: 'input'});
   const {stages} = mobileViTBody(input, cfg);
   let x = stages[stages.length - 1];
   const c = channelsOf(x, 'mobileViT');
   const exp = Math.min(cfg.lastLayerExpFactor * c, 960);
   x = convLayer(x, {filters: exp, kernelSize: 1, name: 'conv_1x1_exp'});
-  x = tf.layers.globalAveragePooling2d({name: 'classifier.global_pool'}).apply(x) as Sym;
+  x = tfl.layers.globalAveragePooling2d({name: 'classifier.global_pool'}).apply(x) as Sym;
   x = dropout(x, cfg.classifierDropout, 'classifier.dropout');
   const logits = dense(x, numClasses, 'classifier.fc');
-  return tf.model({inputs: input, outputs: logits, name: `mobilevit_${opts.variant}`});
+  return tfl.model({inputs: input, outputs: logits, name: `mobilevit_${opts.variant}`});
 }
 
 /**

@@ -1,12 +1,12 @@
 // PaCC-Net (EdgeFormer) XS / S / H and custom designs as tfjs-layers functional models named like the official state_dict.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type {PaccMixer} from '../layers/pacc_block';
 import type {PaccResizeMethod} from '../layers/pacc_conv';
 import {convLayer, invertedResidual} from './blocks';
 import {outerFrame} from './blocks/outer_frame';
 import {PACCNET_CONFIGS, PaccNetConfig, PaccNetVariant} from './paccnet_configs';
 
-type Sym = tf.SymbolicTensor;
+type Sym = tfl.SymbolicTensor;
 
 export interface PaccNetOptions {
   /** An official design; ignored when `config` is given. Default 's'. */
@@ -82,21 +82,21 @@ export function paccNetBackbone(input: Sym, cfg: PaccNetConfig, opts: {outputStr
  * (`layer_4.1.spatial_global_rep.0/meta_kernel_1_H`, `classifier.fc/kernel`, ...), see
  * `paccNetTorchKeyMap`. Initialisation follows the official code (docs/op.md §4).
  */
-export function paccNet(opts: PaccNetOptions = {}): tf.LayersModel {
+export function paccNet(opts: PaccNetOptions = {}): tfl.LayersModel {
   const cfg = resolvePaccNetConfig(opts);
   const numClasses = opts.numClasses ?? 1000;
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`paccNet: numClasses must be a positive integer, got ${numClasses}`);
   const shape = opts.inputShape ?? [256, 256, 3];
   if (shape.length !== 3) throw new Error(`paccNet: inputShape must be [H, W, C], got [${shape}]`);
-  const input = tf.input({shape, name: 'input'});
+  const input = tfl.input({shape, name: 'input'});
   const {features} = paccNetBackbone(input, cfg);
-  let y = tf.layers.globalAveragePooling2d({name: 'classifier.global_pool'}).apply(features) as Sym;
+  let y = tfl.layers.globalAveragePooling2d({name: 'classifier.global_pool'}).apply(features) as Sym;
   const drop = cfg.classifierDropout ?? 0.2;
-  if (drop > 0) y = tf.layers.dropout({rate: drop, name: 'classifier.dropout'}).apply(y) as Sym;
-  y = tf.layers.dense({
+  if (drop > 0) y = tfl.layers.dropout({rate: drop, name: 'classifier.dropout'}).apply(y) as Sym;
+  y = tfl.layers.dense({
     units: numClasses, name: 'classifier.fc',
-    kernelInitializer: tf.initializers.randomNormal({mean: 0, stddev: 0.02}), biasInitializer: 'zeros',
+    kernelInitializer: tfl.initializers.randomNormal({mean: 0, stddev: 0.02}), biasInitializer: 'zeros',
   }).apply(y) as Sym;
   const name = opts.name ?? (opts.config ? 'paccnet_custom' : `paccnet_${opts.variant ?? 's'}`);
-  return tf.model({inputs: input, outputs: y, name});
+  return tfl.model({inputs: input, outputs: y, name});
 }

@@ -1,10 +1,10 @@
 // SSD detector (official SingleShotDetector): task backbone + extra layers + SSD heads, outputs [confidences, locations].
-import * as tfc from '@tensorflow/tfjs-core';
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {channelsOf, convLayer} from './blocks';
 import {resolveBackboneName, taskBackbone, TaskBackboneName} from './backbones';
 
-type Sym = tf.SymbolicTensor;
+type Sym = tfl.SymbolicTensor;
 
 /** Output strides of the six feature maps (-1: global average pool), official config. */
 export const SSD_OUTPUT_STRIDES = [16, 32, 64, 128, 256, -1] as const;
@@ -44,7 +44,7 @@ export interface SsdOptions {
  * `locations` [B, P, 4]. A plain reshape of NHWC equals the official NCHW permute + view, so the
  * prior order is (feature map, y, x, anchor), as the anchor generator emits it.
  */
-export class SsdOutputs extends tf.layers.Layer {
+export class SsdOutputs extends tfl.layers.Layer {
   static className = 'SsdOutputs';
   readonly numClasses: number;
 
@@ -61,8 +61,8 @@ export class SsdOutputs extends tf.layers.Layer {
     return c / k;
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape[] {
-    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as tf.Shape[];
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
+    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as tfl.Shape[];
     let p: number | null = 0;
     for (const s of shapes) {
       const a = this.anchorsOf(s);
@@ -72,22 +72,22 @@ export class SsdOutputs extends tf.layers.Layer {
     return [[b, p, this.numClasses], [b, p, COORDS]];
   }
 
-  override call(inputs: tfc.Tensor | tfc.Tensor[]): tfc.Tensor[] {
-    return tfc.tidy(() => {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+    return tf.tidy(() => {
       const xs = Array.isArray(inputs) ? inputs : [inputs];
       const k = COORDS + this.numClasses;
-      const flat = xs.map((x) => tfc.reshape(x, [x.shape[0], -1, k]));
-      const all = flat.length === 1 ? flat[0] : tfc.concat(flat, 1);
-      const [loc, conf] = tfc.split(all, [COORDS, this.numClasses], 2);
+      const flat = xs.map((x) => tf.reshape(x, [x.shape[0], -1, k]));
+      const all = flat.length === 1 ? flat[0] : tf.concat(flat, 1);
+      const [loc, conf] = tf.split(all, [COORDS, this.numClasses], 2);
       return [conf, loc];
     });
   }
 
-  override getConfig(): tfc.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return {...super.getConfig(), numClasses: this.numClasses};
   }
 }
-tfc.serialization.registerClass(SsdOutputs as unknown as tfc.serialization.SerializableConstructor<tfc.serialization.Serializable>);
+tf.serialization.registerClass(SsdOutputs as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 /** cvnets SeparableConv: depthwise k×k + BN (no activation), then a pointwise ConvLayer. */
 function separableConv(x: Sym, opts: {filters: number; strides?: number; useNorm: boolean; relu: boolean; useBias: boolean; name: string}): Sym {
@@ -107,7 +107,7 @@ function separableConv(x: Sym, opts: {filters: number; strides?: number; useNorm
  * (`pacc.detection.anchors([H, W])`). Layer names mirror the PyTorch state_dict keys
  * (`encoder.*` dropped: the backbone keeps its classification names).
  */
-export function ssd(opts: SsdOptions = {}): tf.LayersModel {
+export function ssd(opts: SsdOptions = {}): tfl.LayersModel {
   const backbone = resolveBackboneName(opts.backbone ?? 'paccnet-s', 'ssd');
   const numClasses = opts.numClasses ?? 81;
   if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`ssd: numClasses must be an integer >= 2 (background + classes), got ${numClasses}`);
@@ -116,7 +116,7 @@ export function ssd(opts: SsdOptions = {}): tf.LayersModel {
   for (const d of shape.slice(0, 2)) {
     if (d != null && !(Number.isInteger(d) && d >= 1)) throw new Error(`ssd: inputShape sizes must be positive integers or null, got [${shape}]`);
   }
-  const input = tf.input({shape, name: 'input'});
+  const input = tfl.input({shape, name: 'input'});
   const {outL4, outL5} = taskBackbone(backbone, input);
 
   // Extra layers: chained from out_l5; stride-2 SeparableConvs (BN + ReLU on the pointwise part),
@@ -128,8 +128,8 @@ export function ssd(opts: SsdOptions = {}): tf.LayersModel {
     const name = `extra_layers.os_${os}`;
     if (os === -1) {
       const c = channelsOf(x, name);
-      x = tf.layers.globalAveragePooling2d({name: `${name}.0`}).apply(x) as Sym;
-      x = tf.layers.reshape({targetShape: [1, 1, c], name: `${name}.0.reshape`}).apply(x) as Sym;
+      x = tfl.layers.globalAveragePooling2d({name: `${name}.0`}).apply(x) as Sym;
+      x = tfl.layers.reshape({targetShape: [1, 1, c], name: `${name}.0.reshape`}).apply(x) as Sym;
       x = convLayer(x, {filters: SSD_PROJ_CHANNELS[i], kernelSize: 1, useNorm: false, activation: 'relu', name: `${name}.1`});
     } else {
       x = separableConv(x, {filters: SSD_PROJ_CHANNELS[i], strides: 2, useNorm: true, relu: true, useBias: false, name});
@@ -152,7 +152,7 @@ export function ssd(opts: SsdOptions = {}): tf.LayersModel {
       : separableConv(y, {filters: out, useNorm: false, relu: false, useBias: true, name: `${name}.loc_cls_layer`});
   });
   const outputs = new SsdOutputs({numClasses, name: 'ssd_outputs'}).apply(preds) as Sym[];
-  const model = tf.model({inputs: input, outputs, name: opts.name ?? `ssd_${backbone.replace('-', '_')}`});
+  const model = tfl.model({inputs: input, outputs, name: opts.name ?? `ssd_${backbone.replace('-', '_')}`});
   xavierInitDetectorParts(model);
   return model;
 }
@@ -162,7 +162,7 @@ export function ssd(opts: SsdOptions = {}): tf.LayersModel {
  * (bound sqrt(6 / (fan_in + fan_out)) with PyTorch's fans: fan_in = in/groups·k·k, fan_out =
  * out·k·k) and zero biases (tfjs' default). The backbone keeps its Kaiming-normal init.
  */
-function xavierInitDetectorParts(model: tf.LayersModel): void {
+function xavierInitDetectorParts(model: tfl.LayersModel): void {
   for (const v of model.weights) {
     const name = v.originalName;
     if (!(name.startsWith('extra_layers.') || name.startsWith('ssd_heads.'))) continue;
@@ -172,6 +172,6 @@ function xavierInitDetectorParts(model: tf.LayersModel): void {
     else if (name.endsWith('/kernel')) { fanIn = cin * kh * kw; fanOut = cout * kh * kw; }
     else continue;
     const bound = Math.sqrt(6 / (fanIn + fanOut));
-    tfc.tidy(() => { v.write(tfc.randomUniform(v.shape as number[], -bound, bound)); });
+    tf.tidy(() => { v.write(tf.randomUniform(v.shape as number[], -bound, bound)); });
   }
 }

@@ -1,5 +1,5 @@
 // convLayer: the cvnets ConvLayer (conv without bias -> BN -> activation) as a functional tfjs-layers sub-graph.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {HardSwish} from '../../layers/hard_swish';
 import {GroupedConv2D} from '../../layers/grouped_conv2d';
 import {kaimingFanOut} from '../../layers/util';
@@ -28,11 +28,11 @@ export interface ConvLayerOptions {
 
 /** BatchNorm with PyTorch's defaults: eps 1e-5 and running-stat momentum 0.1. */
 export function batchNorm(name: string) {
-  return tf.layers.batchNormalization({axis: -1, epsilon: 1e-5, momentum: 0.9, name});
+  return tfl.layers.batchNormalization({axis: -1, epsilon: 1e-5, momentum: 0.9, name});
 }
 
 /** Channel count of a symbolic NHWC tensor, with an error naming the block. */
-export function channelsOf(x: tf.SymbolicTensor, what: string): number {
+export function channelsOf(x: tfl.SymbolicTensor, what: string): number {
   const c = x.shape[x.shape.length - 1];
   if (x.shape.length !== 4 || c == null) {
     throw new Error(`${what}: expected an NHWC input with known channels, got shape [${x.shape}]`);
@@ -45,7 +45,7 @@ export function channelsOf(x: tf.SymbolicTensor, what: string): number {
  * Stride-2 convs get an explicit symmetric ZeroPadding2D + 'valid' because tfjs' 'same' pads
  * asymmetrically (0 before, 1 after) and would shift the sampling grid against PyTorch's.
  */
-export function convLayer(x: tf.SymbolicTensor, opts: ConvLayerOptions): tf.SymbolicTensor {
+export function convLayer(x: tfl.SymbolicTensor, opts: ConvLayerOptions): tfl.SymbolicTensor {
   const {filters, kernelSize: k, name} = opts;
   const strides = opts.strides ?? 1;
   const groups = opts.groups ?? 1;
@@ -56,26 +56,26 @@ export function convLayer(x: tf.SymbolicTensor, opts: ConvLayerOptions): tf.Symb
   if (k % 2 !== 1) throw new Error(`convLayer '${name}': kernelSize must be odd, got ${k}`);
   const pad = (k - 1) / 2;
   const prefix = `${name}.block`;
-  let y: tf.SymbolicTensor = x;
+  let y: tfl.SymbolicTensor = x;
   const common = {name: `${prefix}.conv`, useBias: opts.useBias ?? false};
   if (groups > 1 && !(groups === cin && filters === cin)) {
-    y = new GroupedConv2D({...common, filters, kernelSize: k, strides, pad, groups}).apply(y) as tf.SymbolicTensor;
+    y = new GroupedConv2D({...common, filters, kernelSize: k, strides, pad, groups}).apply(y) as tfl.SymbolicTensor;
   } else {
     const explicitPad = strides > 1 && pad > 0;
-    if (explicitPad) y = tf.layers.zeroPadding2d({padding: pad, name: `${prefix}.pad`}).apply(y) as tf.SymbolicTensor;
+    if (explicitPad) y = tfl.layers.zeroPadding2d({padding: pad, name: `${prefix}.pad`}).apply(y) as tfl.SymbolicTensor;
     const padding = explicitPad || pad === 0 ? 'valid' : 'same';
     const init = kaimingFanOut(filters, k, k);
     y = (groups > 1
-      ? tf.layers.depthwiseConv2d({...common, kernelSize: k, strides, padding, depthMultiplier: 1, depthwiseInitializer: init})
-      : tf.layers.conv2d({...common, filters, kernelSize: k, strides, padding, kernelInitializer: init})
-    ).apply(y) as tf.SymbolicTensor;
+      ? tfl.layers.depthwiseConv2d({...common, kernelSize: k, strides, padding, depthMultiplier: 1, depthwiseInitializer: init})
+      : tfl.layers.conv2d({...common, filters, kernelSize: k, strides, padding, kernelInitializer: init})
+    ).apply(y) as tfl.SymbolicTensor;
   }
-  if (opts.useNorm ?? true) y = batchNorm(`${prefix}.norm`).apply(y) as tf.SymbolicTensor;
+  if (opts.useNorm ?? true) y = batchNorm(`${prefix}.norm`).apply(y) as tfl.SymbolicTensor;
   const act = opts.activation ?? 'swish';
   if (act === 'swish' || act === 'relu') {
-    y = tf.layers.activation({activation: act, name: `${prefix}.act`}).apply(y) as tf.SymbolicTensor;
+    y = tfl.layers.activation({activation: act, name: `${prefix}.act`}).apply(y) as tfl.SymbolicTensor;
   } else if (act === 'hardswish') {
-    y = new HardSwish({name: `${prefix}.act`}).apply(y) as tf.SymbolicTensor;
+    y = new HardSwish({name: `${prefix}.act`}).apply(y) as tfl.SymbolicTensor;
   } else if (act !== 'none') {
     throw new Error(`convLayer '${name}': activation must be 'swish', 'hardswish', 'relu' or 'none', got '${act}'`);
   }

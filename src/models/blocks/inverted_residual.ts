@@ -1,5 +1,5 @@
 // invertedResidual: the cvnets MobileNetV2 block (docs/op.md §5.3) as a functional sub-graph with torch-mirroring names.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {channelsOf, convLayer} from './conv_layer';
 
 /** cvnets make_divisible: round to the nearest multiple of `divisor`, never below 90% of `v`. */
@@ -20,7 +20,7 @@ export interface InvertedResidualOptions {
 }
 
 /** exp 1×1 (BN, swish) → depthwise 3×3 stride s (BN, swish) → red 1×1 (BN); + input iff s = 1 and inC = outC. */
-export function invertedResidual(x: tf.SymbolicTensor, opts: InvertedResidualOptions): tf.SymbolicTensor {
+export function invertedResidual(x: tfl.SymbolicTensor, opts: InvertedResidualOptions): tfl.SymbolicTensor {
   const {inC, outC, stride, expand, name} = opts;
   const c = channelsOf(x, `invertedResidual '${name}'`);
   if (c !== inC) throw new Error(`invertedResidual '${name}': inC ${inC} does not match the input shape [${x.shape}]`);
@@ -30,6 +30,6 @@ export function invertedResidual(x: tf.SymbolicTensor, opts: InvertedResidualOpt
   if (expand !== 1) y = convLayer(y, {filters: hidden, kernelSize: 1, name: `${name}.block.exp_1x1`});
   y = convLayer(y, {filters: hidden, kernelSize: 3, strides: stride, groups: hidden, name: `${name}.block.conv_3x3`});
   y = convLayer(y, {filters: outC, kernelSize: 1, activation: 'none', name: `${name}.block.red_1x1`});
-  if (stride === 1 && inC === outC) y = tf.layers.add({name: `${name}.add`}).apply([x, y]) as tf.SymbolicTensor;
+  if (stride === 1 && inC === outC) y = tfl.layers.add({name: `${name}.add`}).apply([x, y]) as tfl.SymbolicTensor;
   return y;
 }

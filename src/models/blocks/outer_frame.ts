@@ -1,5 +1,5 @@
 // outerFrame: EdgeFormer's outer_frame_v1 (docs/op.md §5.2) — local rep, PaCC global rep, channel adaptation, fusion.
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {PaccBlock, PaccMixer} from '../../layers/pacc_block';
 import {PaccResizeMethod} from '../../layers/pacc_conv';
 import {batchNorm, channelsOf, convLayer} from './conv_layer';
@@ -30,7 +30,7 @@ export const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b
  * numBlocks PaccBlocks (pe only in block 0) → BN → channel_adaptive (1×1 grouped, BN, swish) →
  * local_global_fusion 3×3 on concat(global, x) or on x + global. No skip around the frame.
  */
-export function outerFrame(x: tf.SymbolicTensor, opts: OuterFrameOptions): tf.SymbolicTensor {
+export function outerFrame(x: tfl.SymbolicTensor, opts: OuterFrameOptions): tfl.SymbolicTensor {
   const {cfS, ffnDim, numBlocks, metaSize, fusion, name} = opts;
   const cin = channelsOf(x, `outerFrame '${name}'`);
   if (cfS % 2 !== 0) throw new Error(`outerFrame '${name}': cfS must be even (two halves of d channels), got ${cfS}`);
@@ -42,12 +42,12 @@ export function outerFrame(x: tf.SymbolicTensor, opts: OuterFrameOptions): tf.Sy
     t = new PaccBlock({
       dim: cfS / 2, metaSize, ffnDim, usePe: b === 0 && (opts.usePe ?? true), method: opts.method, mixer: opts.mixer,
       name: `${name}.spatial_global_rep.${b}`,
-    }).apply(t) as tf.SymbolicTensor;
+    }).apply(t) as tfl.SymbolicTensor;
   }
-  t = batchNorm(`${name}.spatial_global_rep.${numBlocks}`).apply(t) as tf.SymbolicTensor;
+  t = batchNorm(`${name}.spatial_global_rep.${numBlocks}`).apply(t) as tfl.SymbolicTensor;
   t = convLayer(t, {filters: cin, kernelSize: 1, groups, name: `${name}.channel_adaptive`});
   const fused = fusion === 'concat'
-    ? tf.layers.concatenate({axis: -1, name: `${name}.fusion_concat`}).apply([t, x]) as tf.SymbolicTensor
-    : tf.layers.add({name: `${name}.fusion_add`}).apply([x, t]) as tf.SymbolicTensor;
+    ? tfl.layers.concatenate({axis: -1, name: `${name}.fusion_concat`}).apply([t, x]) as tfl.SymbolicTensor
+    : tfl.layers.add({name: `${name}.fusion_add`}).apply([x, t]) as tfl.SymbolicTensor;
   return convLayer(fused, {filters: cin, kernelSize: 3, name: `${name}.local_global_fusion`});
 }
