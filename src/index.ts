@@ -27,11 +27,11 @@ export type {PaccBlockArgs, PaccMixer} from './layers/pacc_block';
 export {HardSwish} from './layers/hard_swish';
 export {HardSigmoid} from './layers/hard_sigmoid';
 export {GroupedConv2D} from './layers/grouped_conv2d';
-// MobileViT baseline layers (issue 5).
-export {MobileVitAttention} from './layers/mobilevit_attention';
-export {MobileVitFold} from './layers/mobilevit_fold';
-export {MobileVitLayerNorm} from './layers/mobilevit_layer_norm';
-export {MobileVitUnfold} from './layers/mobilevit_unfold';
+// MobileViT baseline layers (issue 5); the MobileVit* spellings are deprecated aliases.
+export {MobileViTAttention, MobileVitAttention} from './layers/mobilevit_attention';
+export {MobileViTFold, MobileVitFold} from './layers/mobilevit_fold';
+export {MobileViTLayerNorm, MobileVitLayerNorm} from './layers/mobilevit_layer_norm';
+export {MobileViTUnfold, MobileVitUnfold} from './layers/mobilevit_unfold';
 /** `pacc.models.*`: model builders, configs, registry, preprocessing. */
 export * as models from './models/index';
 /** `pacc.io.*`: IO handlers (e.g. `pacc.io.fileSystem(dir)` for Node without tfjs-node). */

@@ -1,4 +1,4 @@
-// MobileVitAttention: multi-head self-attention of cvnets (qkv_proj with bias, softmax(q k^T / sqrt(d)) v, out_proj).
+// MobileViTAttention: multi-head self-attention of cvnets (qkv_proj with bias, softmax(q k^T / sqrt(d)) v, out_proj).
 import {add, dropout, matMul, mul, reshape, serialization, softmax, split, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
 import {initializers, layers, LayerVariable} from '@tensorflow/tfjs-layers';
 import {singleShape} from './util';
@@ -6,7 +6,7 @@ import {singleShape} from './util';
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 type Shape = Array<number | null>;
 
-export interface MobileVitAttentionArgs extends LayerArgs {
+export interface MobileViTAttentionArgs extends LayerArgs {
   numHeads: number;
   /** Dropout on the attention weights during training (the official configs use 0). */
   attnDropout?: number;
@@ -20,7 +20,8 @@ export interface MobileVitAttentionArgs extends LayerArgs {
  * Weights: `qkv_kernel [C, 3C]`, `qkv_bias [3C]`, `out_kernel [C, C]`, `out_bias [C]`; the
  * 3C axis is ordered (q|k|v, head, head_dim) like the official reshape(b, n, 3, h, d).
  */
-export class MobileVitAttention extends layers.Layer {
+export class MobileViTAttention extends layers.Layer {
+  // The serialized Keras class name keeps the pre-rename casing: saved model.json files name it.
   static className = 'MobileVitAttention';
   readonly numHeads: number;
   readonly attnDropout: number;
@@ -30,16 +31,16 @@ export class MobileVitAttention extends layers.Layer {
   private outKernel!: LayerVariable;
   private outBias!: LayerVariable;
 
-  constructor(args: MobileVitAttentionArgs) {
+  constructor(args: MobileViTAttentionArgs) {
     super(args);
     this.numHeads = args.numHeads;
     this.attnDropout = args.attnDropout ?? 0;
     this.initStd = args.initStd ?? 0.02;
     if (!Number.isInteger(this.numHeads) || this.numHeads < 1) {
-      throw new Error(`MobileVitAttention: numHeads must be a positive integer, got ${this.numHeads}`);
+      throw new Error(`MobileViTAttention: numHeads must be a positive integer, got ${this.numHeads}`);
     }
     if (!(this.attnDropout >= 0 && this.attnDropout < 1)) {
-      throw new Error(`MobileVitAttention: attnDropout must be in [0, 1), got ${this.attnDropout}`);
+      throw new Error(`MobileViTAttention: attnDropout must be in [0, 1), got ${this.attnDropout}`);
     }
   }
 
@@ -47,7 +48,7 @@ export class MobileVitAttention extends layers.Layer {
     const s = singleShape(inputShape);
     const c = s[s.length - 1];
     if (c == null || c % this.numHeads !== 0) {
-      throw new Error(`MobileVitAttention: channels (last axis of input shape [${s}]) must be known and divisible by numHeads=${this.numHeads}`);
+      throw new Error(`MobileViTAttention: channels (last axis of input shape [${s}]) must be known and divisible by numHeads=${this.numHeads}`);
     }
     const init = () => initializers.randomNormal({mean: 0, stddev: this.initStd});
     this.qkvKernel = this.addWeight('qkv_kernel', [c, 3 * c], 'float32', init());
@@ -65,7 +66,7 @@ export class MobileVitAttention extends layers.Layer {
   override call(inputs: Tensor | Tensor[], kwargs: {[key: string]: any}): Tensor {
     return tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (x.rank < 3) throw new Error(`MobileVitAttention: expected input [..., N, C], got shape [${x.shape}]`);
+      if (x.rank < 3) throw new Error(`MobileViTAttention: expected input [..., N, C], got shape [${x.shape}]`);
       const n = x.shape[x.rank - 2], c = x.shape[x.rank - 1];
       const lead = x.size / (n * c);
       const h = this.numHeads, d = c / h;
@@ -86,4 +87,9 @@ export class MobileVitAttention extends layers.Layer {
     return {...super.getConfig(), numHeads: this.numHeads, attnDropout: this.attnDropout, initStd: this.initStd};
   }
 }
-serialization.registerClass(MobileVitAttention);
+serialization.registerClass(MobileViTAttention);
+
+/** @deprecated Renamed MobileViTAttention (the paper's casing); the serialized class name is unchanged. */
+export const MobileVitAttention = MobileViTAttention;
+/** @deprecated Renamed MobileViTAttention. */
+export type MobileVitAttention = MobileViTAttention;

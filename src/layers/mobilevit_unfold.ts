@@ -1,4 +1,4 @@
-// MobileVitUnfold: NHWC feature map -> non-overlapping patches [B, P, N, C] (cvnets MobileViTBlock.unfolding).
+// MobileViTUnfold: NHWC feature map -> non-overlapping patches [B, P, N, C] (cvnets MobileViTBlock.unfolding).
 import {reshape, serialization, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
 import {layers} from '@tensorflow/tfjs-layers';
 import {resizeBilinearTorch} from './mobilevit_resize';
@@ -7,18 +7,18 @@ import {singleShape} from './util';
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 type Shape = Array<number | null>;
 
-export interface MobileVitPatchArgs extends LayerArgs {
+export interface MobileViTPatchArgs extends LayerArgs {
   /** Patch height and width (the official MobileViT uses 2 x 2). */
   patchH?: number;
   patchW?: number;
 }
 
 /** What the unfold and fold layers share: the validated patch size and its config entries. */
-export abstract class MobileVitPatchLayer extends layers.Layer {
+export abstract class MobileViTPatchLayer extends layers.Layer {
   readonly patchH: number;
   readonly patchW: number;
 
-  constructor(who: string, args: MobileVitPatchArgs) {
+  constructor(who: string, args: MobileViTPatchArgs) {
     super(args);
     this.patchH = args.patchH ?? 2;
     this.patchW = args.patchW ?? 2;
@@ -45,16 +45,17 @@ export function patchGrid(h: number, w: number, patchH: number, patchW: number) 
  * When H or W is not a multiple of the patch, the map is first resized bilinearly
  * (align_corners = false) to the next multiple, like the official `F.interpolate` call.
  */
-export class MobileVitUnfold extends MobileVitPatchLayer {
+export class MobileViTUnfold extends MobileViTPatchLayer {
+  // The serialized Keras class name keeps the pre-rename casing: saved model.json files name it.
   static className = 'MobileVitUnfold';
 
-  constructor(args: MobileVitPatchArgs = {}) {
-    super('MobileVitUnfold', args);
+  constructor(args: MobileViTPatchArgs = {}) {
+    super('MobileViTUnfold', args);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = singleShape(inputShape);
-    if (s.length !== 4) throw new Error(`MobileVitUnfold: expected a rank-4 NHWC input, got shape [${s}]`);
+    if (s.length !== 4) throw new Error(`MobileViTUnfold: expected a rank-4 NHWC input, got shape [${s}]`);
     const [b, h, w, c] = s;
     const grid = h == null || w == null ? null : patchGrid(h, w, this.patchH, this.patchW);
     return [b, this.patchH * this.patchW, grid == null ? null : grid.nh * grid.nw, c];
@@ -63,7 +64,7 @@ export class MobileVitUnfold extends MobileVitPatchLayer {
   override call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       let x = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (x.rank !== 4) throw new Error(`MobileVitUnfold: expected a rank-4 NHWC input, got shape [${x.shape}]`);
+      if (x.rank !== 4) throw new Error(`MobileViTUnfold: expected a rank-4 NHWC input, got shape [${x.shape}]`);
       const [b, h, w, c] = x.shape;
       const {nh, nw, newH, newW, resized} = patchGrid(h, w, this.patchH, this.patchW);
       if (resized) x = resizeBilinearTorch(x, newH, newW);
@@ -78,4 +79,9 @@ export class MobileVitUnfold extends MobileVitPatchLayer {
   }
 
 }
-serialization.registerClass(MobileVitUnfold);
+serialization.registerClass(MobileViTUnfold);
+
+/** @deprecated Renamed MobileViTUnfold (the paper's casing); the serialized class name is unchanged. */
+export const MobileVitUnfold = MobileViTUnfold;
+/** @deprecated Renamed MobileViTUnfold. */
+export type MobileVitUnfold = MobileViTUnfold;

@@ -2,8 +2,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import {channelsOf} from './blocks';
 import {mobileViTBody} from './mobilevit';
-import {MOBILEVIT_CONFIGS, MobileVitVariant} from './mobilevit_configs';
-import {mobileVitTorchKeyMap} from './mobilevit_torch_keys';
+import {MOBILEVIT_CONFIGS, MobileViTVariant} from './mobilevit_configs';
+import {mobileViTTorchKeyMap} from './mobilevit_torch_keys';
 import {paccNetBackbone} from './paccnet';
 import {PACCNET_CONFIGS, PaccNetVariant} from './paccnet_configs';
 import {paccNetTorchKeyMap} from './paccnet_torch_keys';
@@ -39,7 +39,7 @@ export function taskBackbone(name: TaskBackboneName, input: Sym, opts: {outputSt
   const [family, variant] = name.split('-') as ['paccnet' | 'mobilevit', string];
   const stages = family === 'paccnet'
     ? paccNetBackbone(input, PACCNET_CONFIGS[variant as PaccNetVariant], {outputStride: opts.outputStride, withExp: false}).stages
-    : mobileViTBody(input, MOBILEVIT_CONFIGS[variant as MobileVitVariant], {outputStride: opts.outputStride}).stages;
+    : mobileViTBody(input, MOBILEVIT_CONFIGS[variant as MobileViTVariant], {outputStride: opts.outputStride}).stages;
   if (stages.length !== 5) throw new Error(`taskBackbone(${name}): expected 5 stages, got ${stages.length}`);
   for (const s of stages.slice(2)) channelsOf(s, `taskBackbone(${name})`);
   return {outL3: stages[2], outL4: stages[3], outL5: stages[4]};
@@ -52,7 +52,7 @@ export function taskBackbone(name: TaskBackboneName, input: Sym, opts: {outputSt
  */
 export function backboneTorchEntries(name: TaskBackboneName, torchPrefix = 'encoder.'): TorchKeyEntry[] {
   const [family, variant] = name.split('-');
-  const map = family === 'paccnet' ? paccNetTorchKeyMap(variant as PaccNetVariant) : mobileVitTorchKeyMap(variant as MobileVitVariant);
+  const map = family === 'paccnet' ? paccNetTorchKeyMap(variant as PaccNetVariant) : mobileViTTorchKeyMap(variant as MobileViTVariant);
   return map.entries
     .filter((e) => !e.torchKey.startsWith('conv_1x1_exp.') && !e.torchKey.startsWith('classifier.'))
     .map((e) => ({...e, torchKey: torchPrefix + e.torchKey}));

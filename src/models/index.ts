@@ -7,6 +7,9 @@ export {paccNetTorchKeyMap} from './paccnet_torch_keys';
 export {mobileViT} from './mobilevit';
 export type {MobileViTOptions} from './mobilevit';
 export {MOBILEVIT_CONFIGS, MOBILEVIT_PARAM_COUNTS} from './mobilevit_configs';
+export type {MobileViTConfig, MobileViTMv2Stage, MobileViTTransformerStage, MobileViTVariant} from './mobilevit_configs';
+export {mobileViTTorchKeyMap} from './mobilevit_torch_keys';
+/** Deprecated pre-rename spellings. */
 export type {MobileVitConfig, MobileVitMv2Stage, MobileVitTransformerStage, MobileVitVariant} from './mobilevit_configs';
 export {mobileVitTorchKeyMap} from './mobilevit_torch_keys';
 export {preprocessImage} from './preprocess';

@@ -1,16 +1,16 @@
 // MobileViT v1 (XS, S) as a tfjs-layers functional model, layer names mirroring the official state_dict paths.
 import * as tfl from '@tensorflow/tfjs-layers';
-import {MobileVitAttention} from '../layers/mobilevit_attention';
-import {MobileVitFold} from '../layers/mobilevit_fold';
-import {MobileVitLayerNorm} from '../layers/mobilevit_layer_norm';
-import {MobileVitUnfold} from '../layers/mobilevit_unfold';
+import {MobileViTAttention} from '../layers/mobilevit_attention';
+import {MobileViTFold} from '../layers/mobilevit_fold';
+import {MobileViTLayerNorm} from '../layers/mobilevit_layer_norm';
+import {MobileViTUnfold} from '../layers/mobilevit_unfold';
 import {channelsOf, convLayer, invertedResidual} from './blocks';
-import {MOBILEVIT_CONFIGS, MobileVitConfig, MobileVitTransformerStage, MobileVitVariant} from './mobilevit_configs';
+import {MOBILEVIT_CONFIGS, MobileViTConfig, MobileViTTransformerStage, MobileViTVariant} from './mobilevit_configs';
 
 type Sym = tfl.SymbolicTensor;
 
 export interface MobileViTOptions {
-  variant: MobileVitVariant;
+  variant: MobileViTVariant;
   /** Default 1000. */
   numClasses?: number;
   /**
@@ -34,12 +34,12 @@ function dropout(x: Sym, rate: number, name: string): Sym {
 }
 
 /** cvnets TransformerEncoder (pre-norm): x + Drop(MHA(LN(x))); x + Drop(Lin(Drop(swish(Lin(LN(x)))))). */
-function transformerEncoder(x: Sym, dim: number, ffnDim: number, cfg: MobileVitConfig, name: string): Sym {
-  let y = new MobileVitLayerNorm({name: `${name}.pre_norm_mha.0`}).apply(x) as Sym;
-  y = new MobileVitAttention({numHeads: cfg.numHeads, attnDropout: cfg.attnDropout, name: `${name}.pre_norm_mha.1`}).apply(y) as Sym;
+function transformerEncoder(x: Sym, dim: number, ffnDim: number, cfg: MobileViTConfig, name: string): Sym {
+  let y = new MobileViTLayerNorm({name: `${name}.pre_norm_mha.0`}).apply(x) as Sym;
+  y = new MobileViTAttention({numHeads: cfg.numHeads, attnDropout: cfg.attnDropout, name: `${name}.pre_norm_mha.1`}).apply(y) as Sym;
   y = dropout(y, cfg.dropout, `${name}.pre_norm_mha.2`);
   const x1 = tfl.layers.add({name: `${name}.add_mha`}).apply([x, y]) as Sym;
-  let z = new MobileVitLayerNorm({name: `${name}.pre_norm_ffn.0`}).apply(x1) as Sym;
+  let z = new MobileViTLayerNorm({name: `${name}.pre_norm_ffn.0`}).apply(x1) as Sym;
   z = dense(z, ffnDim, `${name}.pre_norm_ffn.1`);
   z = tfl.layers.activation({activation: 'swish', name: `${name}.pre_norm_ffn.2`}).apply(z) as Sym;
   z = dropout(z, cfg.ffnDropout, `${name}.pre_norm_ffn.3`);
@@ -52,25 +52,25 @@ function transformerEncoder(x: Sym, dim: number, ffnDim: number, cfg: MobileVitC
  * cvnets MobileViTBlock: local rep (3×3 + 1×1) → unfold → transformers → LN → fold → 1×1 proj → fusion 3×3 on concat(input, proj).
  * Exported for block-level tests; `name` is the PyTorch module path (e.g. `layer_3.1`).
  */
-export function mobileVitBlock(x: Sym, stage: MobileVitTransformerStage, cfg: MobileVitConfig, name: string): Sym {
-  const cin = channelsOf(x, `mobileVitBlock '${name}'`);
+export function mobileViTBlock(x: Sym, stage: MobileViTTransformerStage, cfg: MobileViTConfig, name: string): Sym {
+  const cin = channelsOf(x, `mobileViTBlock '${name}'`);
   const d = stage.transformerDim;
-  if (d % cfg.numHeads !== 0) throw new Error(`mobileVitBlock '${name}': transformerDim ${d} is not divisible by numHeads ${cfg.numHeads}`);
+  if (d % cfg.numHeads !== 0) throw new Error(`mobileViTBlock '${name}': transformerDim ${d} is not divisible by numHeads ${cfg.numHeads}`);
   let fm = convLayer(x, {filters: cin, kernelSize: 3, name: `${name}.local_rep.conv_3x3`});
   fm = convLayer(fm, {filters: d, kernelSize: 1, useNorm: false, activation: 'none', name: `${name}.local_rep.conv_1x1`});
-  let p = new MobileVitUnfold({patchH: cfg.patch, patchW: cfg.patch, name: `${name}.unfold`}).apply(fm) as Sym;
+  let p = new MobileViTUnfold({patchH: cfg.patch, patchW: cfg.patch, name: `${name}.unfold`}).apply(fm) as Sym;
   for (let i = 0; i < stage.transformerBlocks; i++) {
     p = transformerEncoder(p, d, stage.ffnDim, cfg, `${name}.global_rep.${i}`);
   }
-  p = new MobileVitLayerNorm({name: `${name}.global_rep.${stage.transformerBlocks}`}).apply(p) as Sym;
-  let y = new MobileVitFold({patchH: cfg.patch, patchW: cfg.patch, name: `${name}.fold`}).apply([p, fm]) as Sym;
+  p = new MobileViTLayerNorm({name: `${name}.global_rep.${stage.transformerBlocks}`}).apply(p) as Sym;
+  let y = new MobileViTFold({patchH: cfg.patch, patchW: cfg.patch, name: `${name}.fold`}).apply([p, fm]) as Sym;
   y = convLayer(y, {filters: cin, kernelSize: 1, name: `${name}.conv_proj`});
   // The official fusion concatenates (input, global) in that order.
   y = tfl.layers.concatenate({axis: -1, name: `${name}.concat`}).apply([x, y]) as Sym;
   return convLayer(y, {filters: cin, kernelSize: 3, name: `${name}.fusion`});
 }
 
-function validate(opts: MobileViTOptions): {cfg: MobileVitConfig; numClasses: number; inputShape: [number | null, number | null, number]} {
+function validate(opts: MobileViTOptions): {cfg: MobileViTConfig; numClasses: number; inputShape: [number | null, number | null, number]} {
   const cfg = MOBILEVIT_CONFIGS[opts?.variant];
   if (cfg == null) {
     throw new Error(`mobileViT: variant must be one of ${Object.keys(MOBILEVIT_CONFIGS).map((v) => `'${v}'`).join(', ')}, got '${opts?.variant}'`);
@@ -111,7 +111,7 @@ export function mobileViT(opts: MobileViTOptions): tfl.LayersModel {
  * classifier and the detection / segmentation models. `outputStride` 16 runs layer_5's
  * InvertedResidual at stride 1 as the official `dilate_l5` (the MobileViT block gets no dilation).
  */
-export function mobileViTBody(input: Sym, cfg: MobileVitConfig, opts: {outputStride?: 16 | 32} = {}): {stages: Sym[]} {
+export function mobileViTBody(input: Sym, cfg: MobileViTConfig, opts: {outputStride?: 16 | 32} = {}): {stages: Sym[]} {
   const os = opts.outputStride ?? 32;
   if (os !== 16 && os !== 32) throw new Error(`mobileViTBody: outputStride must be 16 or 32, got ${os}`);
   let x = convLayer(input, {filters: cfg.stemChannels, kernelSize: 3, strides: 2, name: 'conv_1'});
@@ -129,7 +129,7 @@ export function mobileViTBody(input: Sym, cfg: MobileVitConfig, opts: {outputStr
       const stride = os === 16 && s === last ? 1 : 2;
       x = invertedResidual(x, {inC: c, outC: stage.outChannels, stride, expand: stage.expandRatio, name: `${layer}.0`});
       c = stage.outChannels;
-      x = mobileVitBlock(x, stage, cfg, `${layer}.1`);
+      x = mobileViTBlock(x, stage, cfg, `${layer}.1`);
     }
     stages.push(x);
   });

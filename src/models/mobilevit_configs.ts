@@ -1,7 +1,7 @@
 // Declarative per-variant configs of MobileViT v1 (cvnets config/mobilevit.py + the official x_small / small yamls).
 
 /** A stage of MobileNetV2 blocks (cvnets block_type 'mv2'). */
-export interface MobileVitMv2Stage {
+export interface MobileViTMv2Stage {
   kind: 'mv2';
   outChannels: number;
   numBlocks: number;
@@ -10,7 +10,7 @@ export interface MobileVitMv2Stage {
 }
 
 /** A stride-2 MobileNetV2 block followed by one MobileViT block (cvnets block_type 'mobilevit'). */
-export interface MobileVitTransformerStage {
+export interface MobileViTTransformerStage {
   kind: 'mobilevit';
   outChannels: number;
   transformerDim: number;
@@ -19,9 +19,9 @@ export interface MobileVitTransformerStage {
   expandRatio: number;
 }
 
-export interface MobileVitConfig {
+export interface MobileViTConfig {
   stemChannels: number;
-  stages: [MobileVitMv2Stage, MobileVitMv2Stage, MobileVitTransformerStage, MobileVitTransformerStage, MobileVitTransformerStage];
+  stages: [MobileViTMv2Stage, MobileViTMv2Stage, MobileViTTransformerStage, MobileViTTransformerStage, MobileViTTransformerStage];
   /** conv_1x1_exp width = min(lastLayerExpFactor · C5, 960). */
   lastLayerExpFactor: number;
   /** The yamls set number_heads: 4, so head_dim = transformerDim / 4. */
@@ -34,15 +34,15 @@ export interface MobileVitConfig {
   classifierDropout: number;
 }
 
-export type MobileVitVariant = 'xs' | 's';
+export type MobileViTVariant = 'xs' | 's';
 
-const mv2 = (outChannels: number, numBlocks: number, stride: number): MobileVitMv2Stage =>
+const mv2 = (outChannels: number, numBlocks: number, stride: number): MobileViTMv2Stage =>
   ({kind: 'mv2', outChannels, numBlocks, stride, expandRatio: 4});
-const mvit = (outChannels: number, transformerDim: number, ffnDim: number, transformerBlocks: number): MobileVitTransformerStage =>
+const mvit = (outChannels: number, transformerDim: number, ffnDim: number, transformerBlocks: number): MobileViTTransformerStage =>
   ({kind: 'mobilevit', outChannels, transformerDim, ffnDim, transformerBlocks, expandRatio: 4});
 const common = {stemChannels: 16, lastLayerExpFactor: 4, numHeads: 4, patch: 2, dropout: 0.1, attnDropout: 0, ffnDropout: 0, classifierDropout: 0.1};
 
-export const MOBILEVIT_CONFIGS: Record<MobileVitVariant, MobileVitConfig> = {
+export const MOBILEVIT_CONFIGS: Record<MobileViTVariant, MobileViTConfig> = {
   // config/classification/mobilevit/mobilevit_x_small.yaml (mode x_small)
   xs: {...common, stages: [mv2(32, 1, 1), mv2(48, 3, 2), mvit(64, 96, 192, 2), mvit(80, 120, 240, 4), mvit(96, 144, 288, 3)]},
   // config/classification/mobilevit/mobilevit_small.yaml (mode small)
@@ -50,4 +50,14 @@ export const MOBILEVIT_CONFIGS: Record<MobileVitVariant, MobileVitConfig> = {
 };
 
 /** Trainable parameters of the official PyTorch models (docs/op.md §5.4), for tests and docs. */
-export const MOBILEVIT_PARAM_COUNTS: Record<MobileVitVariant, number> = {xs: 2_317_848, s: 5_578_632};
+export const MOBILEVIT_PARAM_COUNTS: Record<MobileViTVariant, number> = {xs: 2_317_848, s: 5_578_632};
+
+// Pre-rename spellings (MobileVit*), kept so existing code compiles.
+/** @deprecated Renamed MobileViTMv2Stage. */
+export type MobileVitMv2Stage = MobileViTMv2Stage;
+/** @deprecated Renamed MobileViTTransformerStage. */
+export type MobileVitTransformerStage = MobileViTTransformerStage;
+/** @deprecated Renamed MobileViTConfig. */
+export type MobileVitConfig = MobileViTConfig;
+/** @deprecated Renamed MobileViTVariant. */
+export type MobileVitVariant = MobileViTVariant;

@@ -1,12 +1,12 @@
 // PyTorch state_dict key map of MobileViT XS/S (official cvnets model) -> tfjs weight names of mobileViT().
 import {makeDivisible} from './blocks';
-import {MOBILEVIT_CONFIGS, MobileVitVariant} from './mobilevit_configs';
+import {MOBILEVIT_CONFIGS, MobileViTVariant} from './mobilevit_configs';
 import type {TorchKeyEntry, TorchKeyMap} from './torch_keymap';
 
 /** Builds the entries in the official state_dict order, from the same declarative config as the model. */
-export function mobileVitTorchKeyMap(variant: MobileVitVariant, numClasses = 1000): TorchKeyMap {
+export function mobileViTTorchKeyMap(variant: MobileViTVariant, numClasses = 1000): TorchKeyMap {
   const cfg = MOBILEVIT_CONFIGS[variant];
-  if (cfg == null) throw new Error(`mobileVitTorchKeyMap: unknown variant '${variant}' (expected 'xs' or 's')`);
+  if (cfg == null) throw new Error(`mobileViTTorchKeyMap: unknown variant '${variant}' (expected 'xs' or 's')`);
   const entries: TorchKeyEntry[] = [];
   const push = (torchKey: string, torchShape: number[], tfjsName: string, transform: TorchKeyEntry['transform']) =>
     entries.push({torchKey, torchShape, tfjsName, transform});
@@ -77,3 +77,6 @@ export function mobileVitTorchKeyMap(variant: MobileVitVariant, numClasses = 100
 
   return {entries, ignore: (key: string) => key.endsWith('.num_batches_tracked')};
 }
+
+/** @deprecated Renamed mobileViTTorchKeyMap (the paper's casing). */
+export const mobileVitTorchKeyMap = mobileViTTorchKeyMap;

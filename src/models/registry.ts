@@ -3,7 +3,7 @@ import type {LayersModel} from '@tensorflow/tfjs-layers';
 import {replaceBlocks} from '../surgery/replace_blocks';
 import {mobileViT} from './mobilevit';
 import {MOBILEVIT_PARAM_COUNTS} from './mobilevit_configs';
-import {mobileVitTorchKeyMap} from './mobilevit_torch_keys';
+import {mobileViTTorchKeyMap} from './mobilevit_torch_keys';
 import {paccNet} from './paccnet';
 import {PACCNET_PARAM_COUNTS} from './paccnet_configs';
 import {paccNetTorchKeyMap} from './paccnet_torch_keys';
@@ -82,7 +82,7 @@ const paccnetTorch = (variant: 'xs' | 's' | 'h'): TorchCheckpointSpec => ({
   // The official model registers layer_5.0 a second time as `residual` (docs/models.md).
   aliases: [['residual.', 'layer_5.0.']],
 });
-const mobilevitTorch = (variant: 'xs' | 's'): TorchCheckpointSpec => ({keyMap: (numClasses) => mobileVitTorchKeyMap(variant, numClasses)});
+const mobilevitTorch = (variant: 'xs' | 's'): TorchCheckpointSpec => ({keyMap: (numClasses) => mobileViTTorchKeyMap(variant, numClasses)});
 
 /**
  * An SSD detector over a task backbone (docs/detection.md). Defaults: 81 classes (COCO + background)

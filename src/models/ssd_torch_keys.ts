@@ -1,6 +1,6 @@
 // PyTorch state_dict key map of the official SSD (SingleShotDetector) over a task backbone (contract in torch_keymap.ts).
 import {backboneTorchEntries, resolveBackboneName, TaskBackboneName} from './backbones';
-import {MOBILEVIT_CONFIGS, MobileVitVariant} from './mobilevit_configs';
+import {MOBILEVIT_CONFIGS, MobileViTVariant} from './mobilevit_configs';
 import {PACCNET_CONFIGS, PaccNetVariant} from './paccnet_configs';
 import {convLayerEntries} from './paccnet_torch_keys';
 import {SSD_ANCHORS_PER_LOCATION, SSD_OUTPUT_STRIDES, SSD_PROJ_CHANNELS} from './ssd';
@@ -9,7 +9,7 @@ import type {TorchKeyEntry, TorchKeyMap} from './torch_keymap';
 /** Channels of the backbone's out_l4 / out_l5 (layer_4 / layer_5 outputs), from its stage config. */
 export function backboneEndChannels(backbone: TaskBackboneName): {l4: number; l5: number} {
   const [family, variant] = backbone.split('-');
-  const stages = family === 'paccnet' ? PACCNET_CONFIGS[variant as PaccNetVariant].stages : MOBILEVIT_CONFIGS[variant as MobileVitVariant].stages;
+  const stages = family === 'paccnet' ? PACCNET_CONFIGS[variant as PaccNetVariant].stages : MOBILEVIT_CONFIGS[variant as MobileViTVariant].stages;
   return {l4: stages[3].outChannels, l5: stages[4].outChannels};
 }
 

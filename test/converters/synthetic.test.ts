@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url';
 import {paccNet} from '../../src/models/paccnet';
 import {paccNetTorchKeyMap} from '../../src/models/paccnet_torch_keys';
 import {mobileViT} from '../../src/models/mobilevit';
-import {mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
+import {mobileViTTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {convertTorchCheckpoint} from '../../converters/torch/from_checkpoint';
 import {rng} from '../util/compare';
@@ -109,7 +109,7 @@ describe('model -> torch.save -> fromTorchCheckpoint gives back identical weight
     const src = mobileViT({variant: 'xs', inputShape: [null, null, 3]});
     // Values representable in half precision, so the float16 round trip is exact.
     randomise(src, 5, (x) => Math.round(x * 256) / 256);
-    const sd = withBatchCounters(modelToStateDict(src, mobileVitTorchKeyMap('xs'), 'float16'));
+    const sd = withBatchCounters(modelToStateDict(src, mobileViTTorchKeyMap('xs'), 'float16'));
     const conv = convertTorchCheckpoint(writeTorchCheckpoint(sd), {arch: 'mobilevit-xs'});
     try {
       expect(conv.params).toBe(2_317_848);

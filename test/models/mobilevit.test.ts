@@ -6,14 +6,14 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
-import {MobileVitAttention} from '../../src/layers/mobilevit_attention';
-import {MobileVitFold} from '../../src/layers/mobilevit_fold';
-import {MobileVitLayerNorm} from '../../src/layers/mobilevit_layer_norm';
+import {MobileViTAttention, MobileVitAttention} from '../../src/layers/mobilevit_attention';
+import {MobileViTFold, MobileVitFold} from '../../src/layers/mobilevit_fold';
+import {MobileViTLayerNorm, MobileVitLayerNorm} from '../../src/layers/mobilevit_layer_norm';
 import {resizeBilinearTorch} from '../../src/layers/mobilevit_resize';
-import {MobileVitUnfold} from '../../src/layers/mobilevit_unfold';
-import {mobileViT, mobileVitBlock} from '../../src/models/mobilevit';
+import {MobileViTUnfold, MobileVitUnfold} from '../../src/layers/mobilevit_unfold';
+import {mobileViT, mobileViTBlock} from '../../src/models/mobilevit';
 import {MOBILEVIT_CONFIGS, MOBILEVIT_PARAM_COUNTS} from '../../src/models/mobilevit_configs';
-import {mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
+import {mobileViTTorchKeyMap, mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
 import type {TorchKeyEntry} from '../../src/models/torch_keymap';
 import {loadFixture, nchwToNhwc} from '../util/fixtures';
 import {expectClose, relError, rng} from '../util/compare';
@@ -50,14 +50,14 @@ describe('MobileViT layers', () => {
   it('unfold matches the official element order and fold inverts it', () => {
     const [b, h, w, c] = [2, 4, 6, 3];
     const x = randn([b, h, w, c], 1);
-    const p = new MobileVitUnfold({patchH: 2, patchW: 2}).apply(x) as tf.Tensor;
+    const p = new MobileViTUnfold({patchH: 2, patchW: 2}).apply(x) as tf.Tensor;
     expect(p.shape).toEqual([b, 4, 6, c]);
     const xs = x.arraySync() as number[][][][], ps = p.arraySync() as number[][][][];
     // Official: patch n = (i / 2) * nw + (j / 2), pixel p = (i % 2) * 2 + (j % 2).
     for (let n = 0; n < b; n++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) {
       expect(ps[n][(i % 2) * 2 + (j % 2)][Math.floor(i / 2) * (w / 2) + Math.floor(j / 2)][k]).toBe(xs[n][i][j][k]);
     }
-    const back = new MobileVitFold({patchH: 2, patchW: 2}).apply([p, x]) as tf.Tensor;
+    const back = new MobileViTFold({patchH: 2, patchW: 2}).apply([p, x]) as tf.Tensor;
     expect(back.shape).toEqual(x.shape);
     expect(maxAbsDiff(back, x)).toBe(0);
     tf.dispose([x, p, back]);
@@ -65,12 +65,12 @@ describe('MobileViT layers', () => {
 
   it('unfold/fold resize sizes that are not multiples of the patch (official bilinear interpolate)', () => {
     const x = randn([1, 3, 5, 2], 2);
-    const p = new MobileVitUnfold({}).apply(x) as tf.Tensor;
+    const p = new MobileViTUnfold({}).apply(x) as tf.Tensor;
     expect(p.shape).toEqual([1, 4, 6, 2]); // 3x5 -> 4x6 -> 2x3 patches
-    const y = new MobileVitFold({}).apply([p, x]) as tf.Tensor;
+    const y = new MobileViTFold({}).apply([p, x]) as tf.Tensor;
     expect(y.shape).toEqual([1, 3, 5, 2]);
-    expect(() => new MobileVitFold({}).apply([p, randn([1, 8, 8, 2], 3)])).toThrow(/do not fit reference/);
-    expect(() => new MobileVitUnfold({patchH: 0})).toThrow(/patchH must be a positive integer/);
+    expect(() => new MobileViTFold({}).apply([p, randn([1, 8, 8, 2], 3)])).toThrow(/do not fit reference/);
+    expect(() => new MobileViTUnfold({patchH: 0})).toThrow(/patchH must be a positive integer/);
     tf.dispose([x, p, y]);
   });
 
@@ -91,7 +91,7 @@ describe('MobileViT layers', () => {
   it('attention equals a plain-loop reference (4 heads, rank 4 input)', () => {
     const [b, p, n, c, h] = [1, 2, 3, 8, 4];
     const d = c / h;
-    const layer = new MobileVitAttention({numHeads: h});
+    const layer = new MobileViTAttention({numHeads: h});
     const x = randn([b, p, n, c], 4);
     layer.apply(x); // build
     const [wqkv, bqkv, wo, bo] = layer.getWeights();
@@ -119,13 +119,13 @@ describe('MobileViT layers', () => {
         expect(Math.abs(y[0][pi][i][o] - ref)).toBeLessThan(1e-5);
       }
     }
-    expect(() => new MobileVitAttention({numHeads: 3}).apply(x)).toThrow(/divisible by numHeads=3/);
+    expect(() => new MobileViTAttention({numHeads: 3}).apply(x)).toThrow(/divisible by numHeads=3/);
     tf.dispose([x, wqkv, bqkv, wo, bo]);
   });
 
   it('layer norm is PyTorch LayerNorm over the channel axis (eps 1e-5, biased variance)', () => {
     const x = randn([2, 3, 5], 7);
-    const ln = new MobileVitLayerNorm({});
+    const ln = new MobileViTLayerNorm({});
     ln.apply(x);
     const g = randn([5], 8), bt = randn([5], 9);
     ln.setWeights([g, bt]);
@@ -139,8 +139,8 @@ describe('MobileViT layers', () => {
   });
 
   it('layers serialise through their configs', () => {
-    for (const layer of [new MobileVitUnfold({patchH: 2, patchW: 4}), new MobileVitFold({patchH: 4, patchW: 2}),
-      new MobileVitAttention({numHeads: 6, attnDropout: 0.25}), new MobileVitLayerNorm({epsilon: 1e-6})]) {
+    for (const layer of [new MobileViTUnfold({patchH: 2, patchW: 4}), new MobileViTFold({patchH: 4, patchW: 2}),
+      new MobileViTAttention({numHeads: 6, attnDropout: 0.25}), new MobileViTLayerNorm({epsilon: 1e-6})]) {
       const cls = layer.constructor as unknown as tf.serialization.SerializableConstructor<tfl.layers.Layer>;
       const copy = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
       expect(copy, layer.getClassName()).toBeDefined();
@@ -148,13 +148,26 @@ describe('MobileViT layers', () => {
       expect(again.getConfig()).toEqual(layer.getConfig());
     }
   });
+
+  it('the MobileViT* rename kept the serialized class names and the old MobileVit* spellings', () => {
+    // Saved model.json files name the layers by className: it must not follow the TypeScript rename.
+    const pairs = [[MobileViTAttention, MobileVitAttention, 'MobileVitAttention'], [MobileViTFold, MobileVitFold, 'MobileVitFold'],
+      [MobileViTLayerNorm, MobileVitLayerNorm, 'MobileVitLayerNorm'], [MobileViTUnfold, MobileVitUnfold, 'MobileVitUnfold']] as const;
+    const registered = tf.serialization.SerializationMap.getMap().classNameMap;
+    for (const [cls, alias, name] of pairs) {
+      expect(cls.className).toBe(name);
+      expect(registered[name]?.[0]).toBe(cls);
+      expect(alias).toBe(cls);
+    }
+    expect(mobileVitTorchKeyMap).toBe(mobileViTTorchKeyMap);
+  });
 });
 
 describe('MobileViT transformer path on wasm', () => {
   /** unfold -> LayerNorm -> attention -> fold on one backend: output and the gradients w.r.t. input and all weights. */
   async function run(backend: string, shape: [number, number, number, number]) {
     await tf.setBackend(backend);
-    const layers = [new MobileVitUnfold({}), new MobileVitLayerNorm({}), new MobileVitAttention({numHeads: 2}), new MobileVitFold({})];
+    const layers = [new MobileViTUnfold({}), new MobileViTLayerNorm({}), new MobileViTAttention({numHeads: 2}), new MobileViTFold({})];
     const out = tf.tidy(() => {
       const x = randn(shape, 21);
       const forward = (input: tf.Tensor) => {
@@ -273,7 +286,7 @@ describe('mobileViT model', () => {
 describe('MobileViT PyTorch key map', () => {
   it.each(['xs', 's'] as const)('%s: every tfjs weight has exactly one torch key with the right shape', (variant) => {
     const model = mobileViT({variant, inputShape: [64, 64, 3]});
-    const map = mobileVitTorchKeyMap(variant);
+    const map = mobileViTTorchKeyMap(variant);
     const weights = new Map(model.weights.map((w) => [w.originalName, w.shape as number[]]));
     expect(new Set(map.entries.map((e) => e.tfjsName)).size).toBe(map.entries.length);
     expect(new Set(map.entries.map((e) => e.tfjsName))).toEqual(new Set(weights.keys()));
@@ -299,7 +312,7 @@ describe('MobileViT against the official PyTorch code (fixtures made with hkzhan
         return {key, shape: shape ? shape.split(',').map(Number) : []};
       });
     expect(official.length).toBe(311);
-    const map = mobileVitTorchKeyMap(variant);
+    const map = mobileViTTorchKeyMap(variant);
     const kept = official.filter((o) => !map.ignore(o.key));
     expect(kept.map((o) => o.key)).toEqual(map.entries.map((e) => e.torchKey));
     kept.forEach((o, i) => expect(map.entries[i].torchShape, o.key).toEqual(o.shape));
@@ -316,9 +329,9 @@ describe('MobileViT against the official PyTorch code (fixtures made with hkzhan
     const stage = cfg.stages[2];
     if (stage.kind !== 'mobilevit') throw new Error('layer_3 of XS is a MobileViT stage');
     const input = tfl.input({shape: [null, null, stage.outChannels]});
-    const block = tfl.model({inputs: input, outputs: mobileVitBlock(input, stage, cfg, 'layer_3.1')});
+    const block = tfl.model({inputs: input, outputs: mobileViTBlock(input, stage, cfg, 'layer_3.1')});
     const vars = new Map(block.weights.map((w) => [w.originalName, w]));
-    const entries = mobileVitTorchKeyMap('xs').entries.filter((e) => e.torchKey.startsWith('layer_3.1.'));
+    const entries = mobileViTTorchKeyMap('xs').entries.filter((e) => e.torchKey.startsWith('layer_3.1.'));
     expect(entries.length).toBe(vars.size);
     for (const e of entries) {
       const t = fx.tensors[`sd.${e.torchKey.slice('layer_3.1.'.length)}`];
@@ -346,7 +359,7 @@ describe('parity with the official MobileViT-XS (ONNX fixture)', () => {
     const torch = onnxTorchWeights(new Uint8Array(readFileSync(`${fixtures}mobilevit_xs.onnx`)));
     const model = mobileViT({variant: 'xs'});
     const vars = new Map(model.weights.map((w) => [w.originalName, w]));
-    const map = mobileVitTorchKeyMap('xs');
+    const map = mobileViTTorchKeyMap('xs');
     let loaded = 0;
     for (const e of map.entries) {
       const t = torch.get(e.torchKey);
