@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {tensor, tidy} from '@tensorflow/tfjs-core';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
 import type {TorchTensor} from './checkpoint';
+import {shapeStr} from '../../ops/util/validate';
 import {applyTransform, transformedShape} from './transforms';
 
 export interface ApplyResult {
@@ -32,7 +33,7 @@ export function stripWrapperPrefixes(tensors: Map<string, TorchTensor>): Map<str
   return out;
 }
 
-const fmt = (s: readonly (number | null)[]) => `[${s.join(', ')}]`;
+const fmt = shapeStr;
 const weightName = (v: tfl.LayerVariable) => v.originalName ?? v.name;
 
 /**

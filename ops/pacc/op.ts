@@ -26,7 +26,7 @@ export function checkPaccArgs(
   if (x.shape.some((d) => d === 0)) throw new Error(`${FN}: argument 'x' has an empty axis: shape ${shapeStr(x.shape)}`);
   const L = dir === 'h' ? x.shape[1] : x.shape[2];
   const C = x.shape[3];
-  const want = `[L, C] = [${L}, ${C}] for x of shape ${shapeStr(x.shape)} and direction '${dir}'`;
+  const want = `[L, C] = [${L},${C}] for x of shape ${shapeStr(x.shape)} and direction '${dir}'`;
   if (filter.rank !== 2 || filter.shape[0] !== L || filter.shape[1] !== C) {
     throw new Error(`${FN}: argument 'filter' must have shape ${want}, got ${shapeStr(filter.shape)}`);
   }

@@ -18,4 +18,5 @@ export function toFloatTensor(x: Tensor | TensorLike, arg: string, fn: string): 
   }
 }
 
-export const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
+/** The one shape format of our error messages: `[1,8,8,64]`, unknown sizes as `null` (what `[${shape}]` prints for known sizes). */
+export const shapeStr = (s: readonly (number | null)[]) => JSON.stringify(s);

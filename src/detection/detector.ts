@@ -61,7 +61,7 @@ export class ObjectDetector {
     }
     const conf = model.outputs[0].shape, loc = model.outputs[1].shape;
     if (conf.length !== 3 || loc.length !== 3 || loc[2] !== 4 || conf[2] == null) {
-      throw new Error(`ObjectDetector: outputs must be confidences [N, A, C] and locations [N, A, 4], got [${conf}] and [${loc}]`);
+      throw new Error(`ObjectDetector: outputs must be confidences [N, A, C] and locations [N, A, 4], got ${JSON.stringify(conf)} and ${JSON.stringify(loc)}`);
     }
     const numClasses = conf[2];
     const fixed = model.inputs[0].shape;
@@ -69,7 +69,7 @@ export class ObjectDetector {
     const [h, w] = this.inputSize;
     if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0)) throw new Error(`ObjectDetector: inputSize must be [H, W] positive integers, got ${JSON.stringify(opts.inputSize)}`);
     if ((fixed[1] != null && fixed[1] !== h) || (fixed[2] != null && fixed[2] !== w)) {
-      throw new Error(`ObjectDetector: inputSize [${h}, ${w}] differs from the model's input [${fixed.slice(1, 3)}]`);
+      throw new Error(`ObjectDetector: inputSize [${h},${w}] differs from the model's input [${fixed.slice(1, 3)}]`);
     }
     const labels = opts.labels ?? (numClasses === 81 ? COCO_LABELS : undefined);
     if (!labels) throw new Error(`ObjectDetector: the model has ${numClasses} classes; pass labels (${numClasses - 1} names, background excluded)`);

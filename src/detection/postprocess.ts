@@ -51,8 +51,8 @@ function checkOptions(opts: PostprocessOptions) {
 function checkShapes(confidences: tf.Tensor, locations: tf.Tensor, numPriors: number) {
   if (confidences?.rank !== 3) throw new Error(`postprocess: confidences must be [N, A, numClasses], got [${confidences?.shape}]`);
   const [n, a] = confidences.shape;
-  if (locations?.shape.join() !== [n, a, 4].join()) throw new Error(`postprocess: locations must be [${n}, ${a}, 4] (from confidences), got [${locations?.shape}]`);
-  if (numPriors !== a) throw new Error(`postprocess: anchors must be [${a}, 4] to match confidences [${confidences.shape}], got ${numPriors} anchors`);
+  if (locations?.shape.join() !== [n, a, 4].join()) throw new Error(`postprocess: locations must be [${n},${a},4] (from confidences), got [${locations?.shape}]`);
+  if (numPriors !== a) throw new Error(`postprocess: anchors must be [${a},4] to match confidences [${confidences.shape}], got ${numPriors} anchors`);
 }
 
 /** Softmax probabilities [N, A, C] and decoded corner boxes [N, A, 4] (float32 tensors, as the official code computes them). */

@@ -43,7 +43,7 @@ export class EdgeVitGlobalSparseAttn extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape);
     const C = shape[3];
-    if (shape.length !== 4 || C == null) throw new Error(`${NAME} '${this.name}': input must be [N, H, W, C] with a known C, got [${shape}]`);
+    if (shape.length !== 4 || C == null) throw new Error(`${NAME} '${this.name}': input must be [N, H, W, C] with a known C, got ${JSON.stringify(shape)}`);
     if (C % this.numHeads !== 0) throw new Error(`${NAME} '${this.name}': channels ${C} not divisible by numHeads ${this.numHeads}`);
     const normal = initializers.randomNormal({mean: 0, stddev: 0.02});
     const zeros = initializers.zeros();

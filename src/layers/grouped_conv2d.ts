@@ -52,7 +52,7 @@ export class GroupedConv2D extends layers.Layer {
     const s = singleShape(inputShape);
     const cin = s[s.length - 1];
     if (cin == null || cin % this.groups !== 0) {
-      throw new Error(`GroupedConv2D '${this.name}': input channels ${cin} (input shape [${s}]) must be a multiple of groups ${this.groups}`);
+      throw new Error(`GroupedConv2D '${this.name}': input channels ${cin} (input shape ${JSON.stringify(s)}) must be a multiple of groups ${this.groups}`);
     }
     const k = this.kernelSize;
     this.kernel = this.addWeight('kernel', [k, k, cin / this.groups, this.filters], 'float32',

@@ -34,7 +34,7 @@ export class LayerScale extends layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as (number | null)[];
     const c = shape[shape.length - 1];
     if (c != null && c !== this.projectionDim) {
-      throw new Error(`${NAME} '${this.name}': projectionDim ${this.projectionDim} does not match the input's last axis, input shape [${shape}]`);
+      throw new Error(`${NAME} '${this.name}': projectionDim ${this.projectionDim} does not match the input's last axis, input shape ${JSON.stringify(shape)}`);
     }
     this.gamma = this.addWeight('gamma', [this.projectionDim], 'float32', initializers.constant({value: this.initValues}));
     this.built = true;

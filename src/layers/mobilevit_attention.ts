@@ -48,7 +48,7 @@ export class MobileViTAttention extends layers.Layer {
     const s = singleShape(inputShape);
     const c = s[s.length - 1];
     if (c == null || c % this.numHeads !== 0) {
-      throw new Error(`MobileViTAttention: channels (last axis of input shape [${s}]) must be known and divisible by numHeads=${this.numHeads}`);
+      throw new Error(`MobileViTAttention: channels (last axis of input shape ${JSON.stringify(s)}) must be known and divisible by numHeads=${this.numHeads}`);
     }
     const init = () => initializers.randomNormal({mean: 0, stddev: this.initStd});
     this.qkvKernel = this.addWeight('qkv_kernel', [c, 3 * c], 'float32', init());

@@ -31,7 +31,7 @@ export class MobileViTLayerNorm extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const c = shape[shape.length - 1];
-    if (c == null) throw new Error(`MobileViTLayerNorm: the last axis must be known, got input shape [${shape}]`);
+    if (c == null) throw new Error(`MobileViTLayerNorm: the last axis must be known, got input shape ${JSON.stringify(shape)}`);
     this.gamma = this.addWeight('gamma', [c], 'float32', initializers.ones());
     this.beta = this.addWeight('beta', [c], 'float32', initializers.zeros());
     this.built = true;

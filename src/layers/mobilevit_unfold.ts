@@ -55,7 +55,7 @@ export class MobileViTUnfold extends MobileViTPatchLayer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = singleShape(inputShape);
-    if (s.length !== 4) throw new Error(`MobileViTUnfold: expected a rank-4 NHWC input, got shape [${s}]`);
+    if (s.length !== 4) throw new Error(`MobileViTUnfold: expected a rank-4 NHWC input, got shape ${JSON.stringify(s)}`);
     const [b, h, w, c] = s;
     const grid = h == null || w == null ? null : patchGrid(h, w, this.patchH, this.patchW);
     return [b, this.patchH * this.patchW, grid == null ? null : grid.nh * grid.nw, c];

@@ -86,7 +86,7 @@ export class PaccBlock extends layers.Layer {
     const s = singleShape(inputShape);
     const d = this.dim, m = this.metaSize, f = this.ffnDim, c2 = 2 * d, r = caReduction(d);
     if (s.length !== 4 || s[3] !== c2) {
-      throw new Error(`PaccBlock '${this.name}': input must be [N, S, S, 2·dim] = [N, S, S, ${c2}], got [${s}]`);
+      throw new Error(`PaccBlock '${this.name}': input must be [N, S, S, 2·dim] = [N, S, S, ${c2}], got ${JSON.stringify(s)}`);
     }
     const add = (name: string, shape: number[], init: ReturnType<typeof initializers.zeros>) => {
       this.w[name] = this.addWeight(name, shape, 'float32', init);

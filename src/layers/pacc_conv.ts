@@ -61,7 +61,7 @@ export class PaccConv extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const c = s[s.length - 1];
-    if (s.length !== 4 || c == null) throw new Error(`PaccConv '${this.name}': expected input [N, H, W, C] with known C, got [${s}]`);
+    if (s.length !== 4 || c == null) throw new Error(`PaccConv '${this.name}': expected input [N, H, W, C] with known C, got ${JSON.stringify(s)}`);
     const m = this.metaSize;
     this.kernel = this.addWeight('kernel', [m, c], 'float32', metaKernelInit(m));
     if (this.usePe) this.pe = this.addWeight('pe', [m, c], 'float32', initializers.randomNormal({mean: 0, stddev: 1}));

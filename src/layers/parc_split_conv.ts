@@ -84,17 +84,17 @@ export class ParcSplitConv extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape);
     if (shape.length !== 4 || shape[3] == null) {
-      throw new Error(`${NAME} '${this.name}': input must be [N, H, W, C] with a known C, got [${shape}]`);
+      throw new Error(`${NAME} '${this.name}': input must be [N, H, W, C] with a known C, got ${JSON.stringify(shape)}`);
     }
     const C = shape[3];
-    if (C < 2) throw new Error(`${NAME} '${this.name}': needs at least 2 channels to split, got input shape [${shape}]`);
+    if (C < 2) throw new Error(`${NAME} '${this.name}': needs at least 2 channels to split, got input shape ${JSON.stringify(shape)}`);
     const halves: [number, number] = [Math.floor(C / 2), C - Math.floor(C / 2)];
     const ks = this.kernelSize ?? [this.metaKernelSize, this.metaKernelSize];
     if (this.kernelSize != null) {
       for (const [i, axis] of [[1, 'H'], [2, 'W']] as const) {
         const L = shape[i];
         if (L != null && L !== ks[i - 1]) {
-          throw new Error(`${NAME} '${this.name}': kernel length ${ks[i - 1]} along ${axis} must equal the feature ${axis} ${L} (input shape [${shape}]); use kernelSize null for a resized meta kernel`);
+          throw new Error(`${NAME} '${this.name}': kernel length ${ks[i - 1]} along ${axis} must equal the feature ${axis} ${L} (input shape ${JSON.stringify(shape)}); use kernelSize null for a resized meta kernel`);
         }
       }
     }

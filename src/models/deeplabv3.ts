@@ -118,11 +118,11 @@ export function deeplabV3(opts: DeepLabV3Options = {}): tfl.LayersModel {
   const shape = opts.inputShape ?? [512, 512, 3];
   const okSide = (s: number | null) => s == null || (Number.isInteger(s) && s >= os && s % os === 0);
   if (!Array.isArray(shape) || shape.length !== 3 || !okSide(shape[0]) || !okSide(shape[1]) || shape[2] !== 3) {
-    throw new Error(`deeplabV3: inputShape must be [H, W, 3] with H, W multiples of the output stride ${os} (or null), got [${shape}]`);
+    throw new Error(`deeplabV3: inputShape must be [H, W, 3] with H, W multiples of the output stride ${os} (or null), got ${JSON.stringify(shape)}`);
   }
   if (backbone.startsWith('paccnet') && shape[0] != null && shape[1] != null && shape[0] !== shape[1]) {
     // The official PaCC blocks size all four instance kernels from the height.
-    throw new Error(`deeplabV3: the ${backbone} backbone needs a square input (as the official EdgeFormer), got inputShape [${shape}]`);
+    throw new Error(`deeplabV3: the ${backbone} backbone needs a square input (as the official EdgeFormer), got inputShape ${JSON.stringify(shape)}`);
   }
   const input = tfl.input({shape, name: 'input'});
   const {outL5} = taskBackbone(backbone, input, {outputStride: os});

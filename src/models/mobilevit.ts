@@ -81,7 +81,7 @@ function validate(opts: MobileViTOptions): {cfg: MobileViTConfig; numClasses: nu
   const [h, w, c] = inputShape;
   const okSide = (s: number | null) => s == null || (Number.isInteger(s) && s >= 32 && s % 32 === 0);
   if (inputShape.length !== 3 || !Number.isInteger(c) || c < 1 || !okSide(h) || !okSide(w)) {
-    throw new Error(`mobileViT: inputShape must be [H, W, C] with H, W multiples of 32 (or null), got [${inputShape}]`);
+    throw new Error(`mobileViT: inputShape must be [H, W, C] with H, W multiples of 32 (or null), got ${JSON.stringify(inputShape)}`);
   }
   return {cfg, numClasses, inputShape};
 }

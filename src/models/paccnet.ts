@@ -87,7 +87,7 @@ export function paccNet(opts: PaccNetOptions = {}): tfl.LayersModel {
   const numClasses = opts.numClasses ?? 1000;
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new Error(`paccNet: numClasses must be a positive integer, got ${numClasses}`);
   const shape = opts.inputShape ?? [256, 256, 3];
-  if (shape.length !== 3) throw new Error(`paccNet: inputShape must be [H, W, C], got [${shape}]`);
+  if (shape.length !== 3) throw new Error(`paccNet: inputShape must be [H, W, C], got ${JSON.stringify(shape)}`);
   const input = tfl.input({shape, name: 'input'});
   const {features} = paccNetBackbone(input, cfg);
   let y = tfl.layers.globalAveragePooling2d({name: 'classifier.global_pool'}).apply(features) as Sym;

@@ -112,9 +112,9 @@ export function ssd(opts: SsdOptions = {}): tfl.LayersModel {
   const numClasses = opts.numClasses ?? 81;
   if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`ssd: numClasses must be an integer >= 2 (background + classes), got ${numClasses}`);
   const shape = opts.inputShape ?? [320, 320, 3];
-  if (!Array.isArray(shape) || shape.length !== 3 || shape[2] !== 3) throw new Error(`ssd: inputShape must be [H, W, 3], got [${shape}]`);
+  if (!Array.isArray(shape) || shape.length !== 3 || shape[2] !== 3) throw new Error(`ssd: inputShape must be [H, W, 3], got ${JSON.stringify(shape)}`);
   for (const d of shape.slice(0, 2)) {
-    if (d != null && !(Number.isInteger(d) && d >= 1)) throw new Error(`ssd: inputShape sizes must be positive integers or null, got [${shape}]`);
+    if (d != null && !(Number.isInteger(d) && d >= 1)) throw new Error(`ssd: inputShape sizes must be positive integers or null, got ${JSON.stringify(shape)}`);
   }
   const input = tfl.input({shape, name: 'input'});
   const {outL4, outL5} = taskBackbone(backbone, input);

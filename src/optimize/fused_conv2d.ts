@@ -61,11 +61,11 @@ export class FusedConv2D extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const cin = s[3];
-    if (s.length !== 4 || cin == null) throw new Error(`FusedConv2D '${this.name}': expected NHWC input with known channels, got [${s}]`);
+    if (s.length !== 4 || cin == null) throw new Error(`FusedConv2D '${this.name}': expected NHWC input with known channels, got ${JSON.stringify(s)}`);
     const [kh, kw] = this.kernelSize;
     const shape = this.kind === 'conv' ? [kh, kw, cin, this.filters]
       : this.kind === 'depthwise' ? [kh, kw, cin, this.filters / cin] : [kh, kw, cin / this.groups, this.filters];
-    if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`FusedConv2D '${this.name}': kernel shape [${shape}] does not fit input [${s}]`);
+    if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`FusedConv2D '${this.name}': kernel shape ${JSON.stringify(shape)} does not fit input ${JSON.stringify(s)}`);
     this.kernel = this.addWeight('kernel', shape, 'float32', initializers.zeros());
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', initializers.zeros());
     this.built = true;

@@ -30,7 +30,7 @@ export class FusedDense extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const cin = s[s.length - 1];
-    if (cin == null) throw new Error(`FusedDense '${this.name}': the last input axis must be known, got [${s}]`);
+    if (cin == null) throw new Error(`FusedDense '${this.name}': the last input axis must be known, got ${JSON.stringify(s)}`);
     this.kernel = this.addWeight('kernel', [cin, this.units], 'float32', initializers.zeros());
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', initializers.zeros());
     this.built = true;

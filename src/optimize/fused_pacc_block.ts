@@ -64,7 +64,7 @@ export class FusedPaccBlock extends layers.Layer {
 
   override build(inputShape: Shape | Shape[]): void {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    if (s.length !== 4 || s[3] !== 2 * this.dim) throw new Error(`FusedPaccBlock '${this.name}': input must be [N, S, S, ${2 * this.dim}], got [${s}]`);
+    if (s.length !== 4 || s[3] !== 2 * this.dim) throw new Error(`FusedPaccBlock '${this.name}': input must be [N, S, S, ${2 * this.dim}], got ${JSON.stringify(s)}`);
     for (const [n, shape] of this.weightShapes()) this.w[n] = this.addWeight(n, shape, 'float32', initializers.zeros());
     this.built = true;
   }

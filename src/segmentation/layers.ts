@@ -85,7 +85,7 @@ export class AtrousConv2D extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const c = s[s.length - 1];
-    if (s.length !== 4 || c == null) throw new Error(`AtrousConv2D '${this.name}': expected input [N, H, W, C] with known C, got [${s}]`);
+    if (s.length !== 4 || c == null) throw new Error(`AtrousConv2D '${this.name}': expected input [N, H, W, C] with known C, got ${JSON.stringify(s)}`);
     const k = this.kernelSize;
     this.kernel = this.addWeight('kernel', [k, k, c, this.filters], 'float32', kaimingFanOut(this.filters, k, k));
     this.built = true;

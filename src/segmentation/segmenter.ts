@@ -100,7 +100,7 @@ export class SemanticSegmenter {
     const size = opts.inputSize ?? fixed ?? 512;
     if (!Number.isInteger(size) || size < 16 || size % 16 !== 0) throw new Error(`SemanticSegmenter: inputSize must be a positive multiple of 16, got ${size}`);
     if ((inShape[1] != null && inShape[1] !== size) || (inShape[2] != null && inShape[2] !== size)) {
-      throw new Error(`SemanticSegmenter: inputSize ${size} does not fit the model's input [${inShape}]`);
+      throw new Error(`SemanticSegmenter: inputSize ${size} does not fit the model's input ${JSON.stringify(inShape)}`);
     }
     this.inputSize = size;
     const labels = opts.labels ?? (c === PASCAL_VOC_LABELS.length ? [...PASCAL_VOC_LABELS] : Array.from({length: c}, (_, i) => `class_${i}`));

@@ -87,8 +87,8 @@ describe('applyTorchStateDict', () => {
     expect(msg).toContain('tiny: the state_dict does not match the model (5 problems)');
     expect(msg).toContain('2 missing from the checkpoint:\n  bn.bias (expected [6])\n  fc.bias (expected [4])');
     expect(msg).toContain('1 unexpected in the checkpoint:\n  extra.weight [2]');
-    expect(msg).toContain('fc.weight: checkpoint [5, 6], model expects [4, 6]');
-    expect(msg).toContain('dw.weight: checkpoint [6, 1, 5, 5], model expects [6, 1, 3, 3]');
+    expect(msg).toContain('fc.weight: checkpoint [5,6], model expects [4,6]');
+    expect(msg).toContain('dw.weight: checkpoint [6,1,5,5], model expects [6,1,3,3]');
     expect(model.getWeights().map((t) => Array.from(t.dataSync()))).toEqual(before);
   });
 

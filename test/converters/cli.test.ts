@@ -60,7 +60,7 @@ describe('usage', () => {
     const cases: [string[], RegExp][] = [
       [['convert', join(tmp, 'nope.pt'), '--arch', 'paccnet-xs', '--out', join(tmp, 'o1')], /cannot read '.*nope\.pt': no such file/],
       [['convert', hostile, '--arch', 'paccnet-xs', '--out', join(tmp, 'o2')], /refusing global 'os\.system'/],
-      [['convert', ckpt, '--arch', 'paccnet-s', '--out', join(tmp, 'o3'), '-q'], /does not match the model[\s\S]*layer_3.1.dim_adaptive.0.block.conv.weight: checkpoint \[96, 1, 3, 3\], model expects \[192, 1, 3, 3\][\s\S]*hint: the checkpoint fits arch 'paccnet-xs'/],
+      [['convert', ckpt, '--arch', 'paccnet-s', '--out', join(tmp, 'o3'), '-q'], /does not match the model[\s\S]*layer_3.1.dim_adaptive.0.block.conv.weight: checkpoint \[96,1,3,3\], model expects \[192,1,3,3\][\s\S]*hint: the checkpoint fits arch 'paccnet-xs'/],
     ];
     for (const [argv, msg] of cases) {
       const r = await run(...argv);

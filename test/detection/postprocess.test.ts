@@ -82,8 +82,8 @@ describe('postprocess', () => {
     const conf = tf.zeros([1, 520, 3]), loc = tf.zeros([1, 520, 4]);
     const a = pacc.detection.ssdAnchors(128, 128);
     expect(() => pacc.detection.postprocess(tf.zeros([520, 3]), loc, a)).toThrow(/confidences must be \[N, A, numClasses\]/);
-    expect(() => pacc.detection.postprocess(conf, tf.zeros([1, 519, 4]), a)).toThrow(/locations must be \[1, 520, 4\]/);
-    expect(() => pacc.detection.postprocess(conf, loc, pacc.detection.ssdAnchors(64, 64))).toThrow(/anchors must be \[520, 4\]/);
+    expect(() => pacc.detection.postprocess(conf, tf.zeros([1, 519, 4]), a)).toThrow(/locations must be \[1,520,4\]/);
+    expect(() => pacc.detection.postprocess(conf, loc, pacc.detection.ssdAnchors(64, 64))).toThrow(/anchors must be \[520,4\]/);
     expect(() => pacc.detection.scaleBoxes(tf.zeros([3, 5]), 10, 10)).toThrow(/boxes must be \[K, 4\]/);
     expect(() => pacc.detection.scaleBoxes(tf.zeros([3, 4]), 0, 10)).toThrow(/width and height/);
     expect(() => pacc.detection.anchors([0, 10])).toThrow(/height/);

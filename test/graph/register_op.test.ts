@@ -86,7 +86,7 @@ describe('node format', () => {
     ['five inputs', () => executePaccGraphNode({inputs: [x(), f(), f(), f(), f()], attrs: {direction: 'h'}}), /got 5 input/],
     ['flags vs inputs', () => executePaccGraphNode({inputs: [x(), f()], attrs: {direction: 'h', has_bias: true}}), /has_bias=true and has_position_embedding=false need 3 inputs, got 2/],
     ['flag not a bool', () => executePaccGraphNode({inputs: [x(), f()], attrs: {direction: 'h', has_bias: 1}}), /'has_bias' must be a bool/],
-    ['wrong filter shape (op validation)', () => executePaccGraphNode({inputs: [x(), tf.ones([3, 2])], attrs: {direction: 'h'}}), /'filter' must have shape \[L, C\] = \[2, 2\]/],
+    ['wrong filter shape (op validation)', () => executePaccGraphNode({inputs: [x(), tf.ones([3, 2])], attrs: {direction: 'h'}}), /'filter' must have shape \[L, C\] = \[2,2\]/],
   ];
   for (const [name, fn, msg] of cases) it(name, () => expect(() => tf.tidy(() => { fn(); })).toThrow(msg));
 

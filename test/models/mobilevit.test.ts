@@ -149,6 +149,11 @@ describe('MobileViT layers', () => {
     }
   });
 
+  it('shape errors print unknown sizes as null (one shape format: [1,8,8,64])', () => {
+    expect(() => new MobileViTLayerNorm({}).apply(tfl.input({shape: [4, null]}))).toThrow(/got input shape \[null,4,null\]/);
+    expect(() => new MobileViTUnfold({}).apply(tfl.input({shape: [4, 4]}))).toThrow(/got shape \[null,4,4\]/);
+  });
+
   it('the MobileViT* rename kept the serialized class names and the old MobileVit* spellings', () => {
     // Saved model.json files name the layers by className: it must not follow the TypeScript rename.
     const pairs = [[MobileViTAttention, MobileVitAttention, 'MobileVitAttention'], [MobileViTFold, MobileVitFold, 'MobileVitFold'],
