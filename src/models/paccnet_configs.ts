@@ -70,5 +70,5 @@ export const PACCNET_CONFIGS: Record<PaccNetVariant, PaccNetConfig> = {
   },
 };
 
-/** Trainable parameters of the official PyTorch models with 1000 classes (docs/op.md §5.4 / §6). */
+/** Trainable parameters of the official PyTorch models with 1000 classes (docs/op.md §5.4). */
 export const PACCNET_PARAM_COUNTS: Record<PaccNetVariant, number> = {xs: 2_185_384, s: 5_037_088, h: 20_403_940};

@@ -22,7 +22,7 @@ export interface SegmenterOptions {
   colormap?: Color[];
   /**
    * Side of the square the image is resized to before the model (official eval: 512). Default: the
-   * model's fixed input size, else 512. Must be a multiple of 16 (32 for MobileViT backbones).
+   * model's fixed input size, else 512. Must be a multiple of 16.
    */
   inputSize?: number;
 }

@@ -15,7 +15,7 @@ const VARIANTS = {tiny: {dims: [96, 192, 384, 768], depths: [3, 3, 9, 3]}, xt: {
  * downsampling layers are nested Sequentials as in Keras; the 7×7 depthwise conv is a
  * DepthwiseConv2D with bias (Keras writes Conv2D(groups = C), which tfjs-layers lacks;
  * the weights are the same numbers). Tiny: 28,589,128 params (= torchvision convnext_tiny);
- * XT: 7,438,360 (= the ParC_ConvNets row of docs/op.md §6).
+ * XT: 7,438,360 (the official ParC_ConvNets ConvNeXt-XT base model, docs/op.md §6).
  */
 export function convNeXt(opts: ConvNeXtOptions = {}): LayersModel {
   const variant = opts.variant ?? 'tiny';

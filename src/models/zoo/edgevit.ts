@@ -8,7 +8,7 @@ export interface EdgeViTOptions extends ZooOptions {
   variant?: 'xxs' | 'xs' | 's';
 }
 
-/** Official configs (src/edgevit.py): depths, widths, head dim; sr ratios [4,2,2,1]; mlp ratio 4; qkv bias. */
+/** Official configs (saic-fi/edgevit, src/edgevit.py): depths, widths, head dim; sr ratios [4,2,2,1]; mlp ratio 4; qkv bias. */
 const VARIANTS = {
   xxs: {depths: [1, 1, 3, 2], dims: [36, 72, 144, 288], headDim: 36},
   xs: {depths: [1, 1, 3, 1], dims: [48, 96, 240, 384], headDim: 48},
