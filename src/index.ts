@@ -16,6 +16,8 @@ export type {ResizeMethod} from '../ops/resize_meta_kernel/op';
 export {registerAll as registerKernels};
 /** Fast wasm training kernels, installed on import; switch off with useFastWasmTrainingKernels(false) (docs/wasm-training.md). */
 export {useFastWasmConv2DBackpropInput, useFastWasmTrainingKernels} from '../ops/conv_backprop/override';
+/** Worker threads for our wasm kernels on tfjs-wasm's threaded build (docs/wasm-training.md, "Threads"). */
+export {setWasmKernelThreads, wasmKernelThreads} from '../ops/wasm/module';
 /** `pacc.converters.*`: PyTorch checkpoints to tfjs models (issue 6). */
 export * as converters from '../converters/index';
 

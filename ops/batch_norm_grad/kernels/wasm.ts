@@ -1,17 +1,11 @@
 // wasm kernels of the fused batch-norm gradient and of Sum/Mean over leading axes, run by our SIMD module on the backend's heap.
 import {KernelConfig, KernelFunc, SumAttrs, TensorInfo, util} from '@tensorflow/tfjs-core';
 import {getPaccWasm} from '../../wasm/module';
+import {runPartialSums, runSlices} from '../../wasm/parallel';
 import {PaccBatchNormGradSums, PaccBroadcastRows, PaccMulChannels} from '../kernel_names';
 
-/** The module's exports of ops/wasm/assembly/batch_norm.ts (heap byte offsets, then sizes). */
-interface BatchNormExports {
-  sumRows(x: number, out: number, rows: number, cols: number, scale: number): void;
-  batchNormGradSums(x: number, dy: number, mean: number, sumDy: number, sumDyXc: number, rows: number, C: number): void;
-  mulRowsByChannel(x: number, k: number, out: number, rows: number, C: number): void;
-  broadcastRows(v: number, out: number, rows: number, cols: number, scale: number): void;
-}
-
-const exportsOf = (backend: object) => getPaccWasm(backend).exports as unknown as BatchNormExports;
+// The exports called here (by name, through ../../wasm/parallel.ts, which may split a call over
+// threads) are in ops/wasm/assembly/batch_norm.ts: heap byte offsets, then sizes.
 
 const gradSums: KernelFunc = ({inputs, backend}) => {
   const {x, dy, mean} = inputs as {x: TensorInfo; dy: TensorInfo; mean: TensorInfo};
@@ -22,7 +16,9 @@ const gradSums: KernelFunc = ({inputs, backend}) => {
   if (size === 0) {
     if (C > 0) { mod.f32(mod.offset(s1), C).fill(0); mod.f32(mod.offset(s2), C).fill(0); }
   } else {
-    exportsOf(backend).batchNormGradSums(mod.offset(x), mod.offset(dy), mod.offset(mean), mod.offset(s1), mod.offset(s2), size / C, C);
+    const px = mod.offset(x), pdy = mod.offset(dy), pm = mod.offset(mean);
+    runPartialSums(mod, 'batchNormGradSums', size / C, 2 * size, [{ptr: mod.offset(s1), len: C}, {ptr: mod.offset(s2), len: C}],
+        (a, b, [o1, o2]) => [px + a * C * 4, pdy + a * C * 4, pm, o1, o2, b - a, C]);
   }
   return [s1, s2];
 };
@@ -33,7 +29,10 @@ const mulChannels: KernelFunc = ({inputs, backend}) => {
   const mod = getPaccWasm(backend);
   const out = mod.makeOutput(x.shape);
   const size = util.sizeFromShape(x.shape);
-  if (size > 0) exportsOf(backend).mulRowsByChannel(mod.offset(x), mod.offset(k), mod.offset(out), size / C, C);
+  if (size > 0) {
+    const px = mod.offset(x), pk = mod.offset(k), po = mod.offset(out);
+    runSlices(mod, 'mulRowsByChannel', size / C, size, (a, b) => [px + a * C * 4, pk, po + a * C * 4, b - a, C]);
+  }
   return out;
 };
 
@@ -43,7 +42,10 @@ const broadcastRows: KernelFunc = ({inputs, backend, attrs}) => {
   const mod = getPaccWasm(backend);
   const out = mod.makeOutput(shape);
   const size = util.sizeFromShape(shape), cols = util.sizeFromShape(dy.shape);
-  if (size > 0) exportsOf(backend).broadcastRows(mod.offset(dy), mod.offset(out), size / cols, cols, scale);
+  if (size > 0) {
+    const pv = mod.offset(dy), po = mod.offset(out);
+    runSlices(mod, 'broadcastRows', size / cols, size, (a, b) => [pv, po + a * cols * 4, b - a, cols, scale]);
+  }
   return out;
 };
 
@@ -72,6 +74,8 @@ export function reduceLeadingAxes(x: TensorInfo, attrs: SumAttrs, backend: objec
   const mod = getPaccWasm(backend);
   const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
   const out = mod.makeOutput(outShape);
-  exportsOf(backend).sumRows(mod.offset(x), mod.offset(out), rows, cols, mean ? 1 / rows : 1);
+  const px = mod.offset(x);
+  runPartialSums(mod, 'sumRows', rows, rows * cols, [{ptr: mod.offset(out), len: cols}],
+      (a, b, [dst], scale) => [px + a * cols * 4, dst, b - a, cols, scale], {scale: mean ? 1 / rows : 1});
   return out;
 }

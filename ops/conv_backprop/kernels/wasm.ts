@@ -5,6 +5,7 @@ import {
   KernelConfig, KernelFunc, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
 import {getPaccWasm} from '../../wasm/module';
+import {runPartialSums, runSlices} from '../../wasm/parallel';
 
 type Shape4 = [number, number, number, number];
 
@@ -46,7 +47,8 @@ function checkSupported(kernel: string, info: backend_util.Conv2DInfo, tensors: 
 /**
  * Runs one export into a new output of `outShape`. `in1` is a tensor or a heap offset
  * (scratch). `channels` is in-channels and out-channels for conv2d, in-channels and the
- * channel multiplier for depthwise.
+ * channel multiplier for depthwise. On the threaded build the batch is split over the
+ * threads: input gradients write disjoint images; filter gradients sum per-slice partials.
  */
 function run(
     fn: Exclude<keyof ConvBackpropExports, 'transposeFilterIO'>, backend: object, in0: TensorInfo, in1: TensorInfo | number,
@@ -59,10 +61,22 @@ function run(
     if (size > 0) mod.f32(mod.offset(out), size).fill(0);
     return out;
   }
-  (mod.exports as unknown as ConvBackpropExports)[fn](
-      mod.offset(in0), typeof in1 === 'number' ? in1 : mod.offset(in1), mod.offset(out),
-      info.batchSize, info.inHeight, info.inWidth, channels[0], info.outHeight, info.outWidth, channels[1],
-      info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  const depthwise = fn.startsWith('depthwise');
+  const [c0, c1] = channels;
+  const {batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw} = info;
+  const geometry = (images: number) =>
+    [images, h, w, c0, oh, ow, c1, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+  // Bytes per image of x (or dx) and of dy.
+  const xImage = h * w * c0 * 4, dyImage = oh * ow * (depthwise ? c0 * c1 : c1) * 4;
+  const work = n * oh * ow * kh * kw * c0 * c1;
+  const p0 = mod.offset(in0), p1 = typeof in1 === 'number' ? in1 : mod.offset(in1), po = mod.offset(out);
+  if (fn === 'conv2dBackpropFilter' || fn === 'depthwiseBackpropFilter') {
+    runPartialSums(mod, fn, n, work, [{ptr: po, len: size}],
+        (a, b, [dst]) => [p0 + a * xImage, p1 + a * dyImage, dst, ...geometry(b - a)]);
+  } else {
+    // in0 is dy, the output dx.
+    runSlices(mod, fn, n, work, (a, b) => [p0 + a * dyImage, p1, po + a * xImage, ...geometry(b - a)]);
+  }
   return out;
 }
 
@@ -156,20 +170,24 @@ export function batchMatMulTransposedSimd(
   const pa = mod.offset(a), pb = mod.offset(b), po = mod.offset(out);
   const sa = M * K * 4, sb = K * N * 4, so = M * N * 4;
   if (transposeA) {
-    // C[m,n] = Σ_k A[k,m]·B[k,n]: dW of a 1×1 conv with x = A [K px, M ch], dy = B [K px, N ch].
+    // C[m,n] = Σ_k A[k,m]·B[k,n]: dW of a 1×1 conv with x = A [K px, M ch], dy = B [K px, N ch];
+    // threads take blocks of image rows and their partial products are summed.
     const w = rowWidth(K), h = K / w;
     for (let i = 0; i < batch; i++) {
-      ex.conv2dBackpropFilter(pa + i * sa, pb + i * sb, po + i * so, 1, h, w, M, h, w, N, 1, 1, 1, 1, 0, 0);
+      runPartialSums(mod, 'conv2dBackpropFilter', h, K * M * N, [{ptr: po + i * so, len: M * N}],
+          (r0, r1, [dst]) => [pa + i * sa + r0 * w * M * 4, pb + i * sb + r0 * w * N * 4, dst, 1, r1 - r0, w, M, r1 - r0, w, N, 1, 1, 1, 1, 0, 0]);
     }
     return out;
   }
-  // C[m,n] = Σ_k A[m,k]·B[n,k]: dx of a 1×1 conv with dy = A [M px, K ch] and filter B [N in, K out].
+  // C[m,n] = Σ_k A[m,k]·B[n,k]: dx of a 1×1 conv with dy = A [M px, K ch] and filter B [N in, K out];
+  // threads take disjoint blocks of image rows.
   const w = rowWidth(M), h = M / w;
   const ft = mod.malloc(K * N * 4);
   try {
     for (let i = 0; i < batch; i++) {
       ex.transposeFilterIO(pb + i * sb, ft, 1, N, K);
-      ex.conv2dBackpropInput(pa + i * sa, ft, po + i * so, 1, h, w, N, h, w, K, 1, 1, 1, 1, 0, 0);
+      runSlices(mod, 'conv2dBackpropInput', h, M * N * K,
+          (r0, r1) => [pa + i * sa + r0 * w * K * 4, ft, po + i * so + r0 * w * N * 4, 1, r1 - r0, w, N, r1 - r0, w, K, 1, 1, 1, 1, 0, 0]);
     }
   } finally {
     mod.free(ft);

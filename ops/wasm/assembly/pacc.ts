@@ -282,6 +282,11 @@ function filterAccumulate(x: usize, g: usize, dw: usize, scratch: usize, outer: 
   }
 }
 
+/** Scratch bytes paccBackpropFilter needs: gathered x and dy columns, or the row sums of dy. */
+export function paccBackpropFilterScratch(L: i32, C: i32): usize {
+  return 2 * <usize>L * <usize>C * 4;
+}
+
 /**
  * dw[k,c] = Σ_{o,i,q} dy[o,i,q,c] · (x + pe)[o,(i+k) mod L,q,c]; pe 0 when absent.
  * `scratch`: 2*L*C floats. The pe term is the same correlation on one column,
