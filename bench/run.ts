@@ -38,6 +38,7 @@ async function main() {
     console.log(`usage: npm run bench -- [--only ${Object.keys(SUITES).join(',')}] [--quick] [--json out.json]`);
     console.log('       npm run bench -- --browser [--quick] [--backends webgl,wasm] [--unpacked] [--json out.json]   (op benchmark in headless Chromium)');
     console.log('       npm run bench -- --browser --vs-ort [--threads 1,2] [--runs 9] [--quick] [--json out.json]   (PaCC-Net-XS/S vs onnxruntime-web in headless Chromium)');
+    console.log('       npm run bench -- --browser --train [--threads 1,2] [--models paccnet-xs,paccnet-s] [--steps 8] [--rounds 2] [--quick] [--json out.json]   (training steps in headless Chromium, our kernels on 1 and n threads)');
     return;
   }
   if (args.includes('--browser')) {

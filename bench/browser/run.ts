@@ -17,6 +17,8 @@ export async function runBrowserBench(args: string[]): Promise<void> {
   };
   // --vs-ort: the model race against onnxruntime-web has its own page and runner (bench/browser/vs_ort_run.ts).
   if (args.includes('--vs-ort')) return (await import('./vs_ort_run')).runVsOrtBrowser(args);
+  // --train: training steps at 1 and n threads, our kernels threaded or not (bench/browser/train_run.ts).
+  if (args.includes('--train')) return (await import('./train_run')).runTrainBrowser(args);
   const quick = args.includes('--quick');
   const backends = flag('--backends') ?? 'webgl,wasm,webgpu';
   const unpacked = args.includes('--unpacked');
