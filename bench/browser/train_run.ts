@@ -16,7 +16,8 @@ function settings(threads: number[]): {threads: number; kernelThreads: number}[]
   const out: {threads: number; kernelThreads: number}[] = [];
   for (const n of threads) {
     out.push({threads: n, kernelThreads: 1});
-    if (n > 1) out.push({threads: n, kernelThreads: n});
+    // n > 1: also each pool alone, to tell tfjs's threads (XNNPACK) from ours.
+    if (n > 1) out.push({threads: 1, kernelThreads: n}, {threads: n, kernelThreads: n});
   }
   return out;
 }
