@@ -2,25 +2,16 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
-import {skipReason} from '../skips';
+import {testOn} from '../skips';
+import {expectSaveLoadRoundTrip} from '../util/save_load';
 
 const {MODEL_REGISTRY} = pacc.models;
 const size = (s: (number | null)[]) => s.reduce<number>((a, d) => a * (d ?? 0), 1);
 const trainableCount = (m: tf.LayersModel) => m.trainableWeights.reduce((a, w) => a + size(w.shape), 0);
 const SMALL = 64;
 const CLASSES = 10;
-
-/** `it`, or a skip that says why when test/skips.ts names this test for the backend. */
-function test(backend: string, name: string, fn: () => unknown, timeout?: number) {
-  const reason = skipReason(backend, name);
-  if (reason) it.skip(`${name} (skipped: ${reason})`, fn);
-  else it(name, fn, timeout);
-}
 
 describe('model registry: names', () => {
   it('names and aliases are unique (case-insensitive) and every alias resolves to its entry', () => {
@@ -84,6 +75,8 @@ describe('heavy models: one small forward each (wasm)', () => {
 });
 
 for (const backend of ['cpu', 'wasm']) {
+  /** `it`, or a skip that says why when test/skips.ts names this test for the backend. */
+  const test = testOn(backend);
   for (const entry of MODEL_REGISTRY.filter((e) => !e.heavy && e.task === 'classification')) {
     describe(`${entry.name} on ${backend}`, () => {
       let model: tf.LayersModel;
@@ -93,7 +86,7 @@ for (const backend of ['cpu', 'wasm']) {
       });
       afterAll(() => model?.dispose());
 
-      test(backend, `forward: shape and finite logits at ${SMALL}×${SMALL} and 32×32`, () => {
+      test(`forward: shape and finite logits at ${SMALL}×${SMALL} and 32×32`, () => {
         for (const s of [SMALL, 32]) {
           const y = tf.tidy(() => model.predict(tf.randomUniform([2, s, s, 3])) as tf.Tensor);
           expect(y.shape).toEqual([2, CLASSES]);
@@ -104,7 +97,7 @@ for (const backend of ['cpu', 'wasm']) {
         }
       });
 
-      test(backend, 'leaks: predict keeps tf.memory().numTensors stable', () => {
+      test('leaks: predict keeps tf.memory().numTensors stable', () => {
         const x = tf.randomUniform([1, 32, 32, 3]);
         (model.predict(x) as tf.Tensor).dispose();
         const before = tf.memory().numTensors;
@@ -113,7 +106,7 @@ for (const backend of ['cpu', 'wasm']) {
         x.dispose();
       });
 
-      test(backend, 'gradients: every trainable weight gets a finite, non-zero gradient', () => {
+      test('gradients: every trainable weight gets a finite, non-zero gradient', () => {
         // 64×64 so the last stage is 2×2: at 1×1 a pe added before a training-mode BN is exactly
         // cancelled by the batch mean (zero gradient, as in PyTorch). Inference mode and batch 1
         // keep the cpu backward affordable; fit below covers the training-mode path.
@@ -131,7 +124,7 @@ for (const backend of ['cpu', 'wasm']) {
         expect(bad, 'weights without a finite non-zero gradient').toEqual([]);
       }, 300_000);
 
-      test(backend, 'fit: a few steps on random data change the loss, without leaks per step', async () => {
+      test('fit: a few steps on random data change the loss, without leaks per step', async () => {
         const m = entry.build({numClasses: CLASSES, inputShape: [32, 32, 3]});
         m.compile({optimizer: tf.train.adam(1e-3), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.losses.softmaxCrossEntropy(yt, yp)});
         // Batch 2 at 32×32: tfjs-backend-cpu's Conv2DBackpropFilter is a slow scalar loop.
@@ -153,29 +146,12 @@ for (const backend of ['cpu', 'wasm']) {
         m.dispose();
       }, 300_000);
 
-      test(backend, 'save/load: memory and file-system round trips give identical outputs', async () => {
+      test('save/load: memory and file-system round trips give identical outputs', async () => {
         const x = tf.randomUniform([1, 32, 32, 3]);
-        const want = (model.predict(x) as tf.Tensor);
-        let saved: tf.io.ModelArtifacts | undefined;
-        await model.save(tf.io.withSaveHandler(async (a) => {
-          saved = a;
-          return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-        }));
-        const fromMem = await tf.loadLayersModel(tf.io.fromMemory(saved!));
-        const dir = await mkdtemp(join(tmpdir(), 'pacc-io-'));
         try {
-          await model.save(pacc.io.fileSystem(dir));
-          const fromFs = await tf.loadLayersModel(pacc.io.fileSystem(join(dir, 'model.json')));
-          for (const [what, m] of [['memory', fromMem], ['file system', fromFs]] as const) {
-            const got = m.predict(x) as tf.Tensor;
-            expect(Array.from(got.dataSync()), what).toEqual(Array.from(want.dataSync()));
-            expect(m.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
-            got.dispose();
-            m.dispose();
-          }
+          await expectSaveLoadRoundTrip(model, x);
         } finally {
-          await rm(dir, {recursive: true, force: true});
-          tf.dispose([x, want]);
+          x.dispose();
         }
       }, 300_000);
     });

@@ -10,6 +10,7 @@ import {deepLabV3TorchKeyMap} from '../../src/models/deeplabv3_torch_keys';
 import {torchToTfjs} from '../../src/models/paccnet_torch_keys';
 import {atrousConv2d} from '../../src/segmentation/layers';
 import {expectClose, rng} from '../util/compare';
+import {expectSaveLoadRoundTrip} from '../util/save_load';
 
 const KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_edgeformer_s_state_dict_keys.txt', import.meta.url));
 const size = (s: (number | null)[]) => s.reduce<number>((a, d) => a * (d ?? 0), 1);
@@ -174,32 +175,13 @@ describe('deeplabV3 on wasm: free input size, save/load', () => {
   }, 120_000);
 
   it('save/load round trip (memory and pacc.io.fileSystem) gives identical logits; custom layers deserialise', async () => {
-    const {mkdtemp, rm} = await import('node:fs/promises');
-    const {tmpdir} = await import('node:os');
-    const {join} = await import('node:path');
     const x = tf.randomUniform([1, 48, 48, 3], 0, 1, 'float32', 9);
-    const want = model.predict(x) as tf.Tensor;
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const topo = JSON.stringify(saved!.modelTopology);
-    for (const cls of ['AtrousConv2D', 'SpatialBroadcast', 'BilinearUpsample']) expect(topo).toContain(`"class_name":"${cls}"`);
-    const dir = await mkdtemp(join(tmpdir(), 'pacc-seg-'));
     try {
-      await model.save(pacc.io.fileSystem(dir));
-      const loaded = [await tf.loadLayersModel(tf.io.fromMemory(saved!)), await tf.loadLayersModel(pacc.io.fileSystem(join(dir, 'model.json')))];
-      for (const m of loaded) {
-        const got = m.predict(x) as tf.Tensor;
-        expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
-        expect(m.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
-        got.dispose();
-        m.dispose();
-      }
+      const saved = await expectSaveLoadRoundTrip(model, x, 'pacc-seg-');
+      const topo = JSON.stringify(saved.modelTopology);
+      for (const cls of ['AtrousConv2D', 'SpatialBroadcast', 'BilinearUpsample']) expect(topo).toContain(`"class_name":"${cls}"`);
     } finally {
-      await rm(dir, {recursive: true, force: true});
-      tf.dispose([x, want]);
+      x.dispose();
     }
   }, 120_000);
 
