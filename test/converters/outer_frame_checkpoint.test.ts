@@ -4,18 +4,14 @@ import * as tf from '@tensorflow/tfjs-layers';
 import {Tensor, tensor4d, tidy} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {outerFrame, gcd} from '../../src/models/blocks/outer_frame';
 import {batchNormEntries, convLayerEntries, paccBlockEntries} from '../../src/models/paccnet_torch_keys';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
 import {applyTorchStateDict} from '../../converters/torch/apply';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
-import {loadFixture, nchwToNhwc} from '../util/fixtures';
+import {loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
 import {relError} from '../util/compare';
 
-const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const read = async (f: string) => { const b = readFileSync(dir + f); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer; };
 // Sizes from the fixture description: in 32, cf_s 64, ffn 128, 2 blocks, meta 16.
 const CIN = 32, CFS = 64, FFN = 128, BLOCKS = 2, META = 16;
 
@@ -38,10 +34,10 @@ describe('outer_frame_v1 checkpoints', () => {
     it(`outer_small_${fusion}.pt: every key loads and both inputs match within 1e-5`, async () => {
       const input = tf.input({shape: [null, null, CIN]});
       const model = tf.model({inputs: input, outputs: outerFrame(input, {cfS: CFS, ffnDim: FFN, numBlocks: BLOCKS, metaSize: META, fusion, name: 'frame'})});
-      const sd = readTorchCheckpoint(new Uint8Array(readFileSync(`${dir}outer_small_${fusion}.pt`)));
+      const sd = readTorchCheckpoint(new Uint8Array(await readFixture(`outer_small_${fusion}.pt`)));
       const res = applyTorchStateDict(model, sd.tensors, frameKeyMap(fusion), `outer_small_${fusion}`);
       expect(res.loaded + res.ignored.length).toBe(sd.tensors.size);
-      const fx = await loadFixture(read, `outer_small_${fusion}`);
+      const fx = await loadFixture(`outer_small_${fusion}`);
       for (const i of [0, 1]) {
         const x = nchwToNhwc(fx.tensors[`x${i}`]);
         const y = tidy(() => (model.predict(tensor4d(x.data, x.shape as [number, number, number, number])) as Tensor).dataSync());

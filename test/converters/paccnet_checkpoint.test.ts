@@ -4,14 +4,10 @@ import * as tf from '@tensorflow/tfjs-layers';
 import {Tensor, tensor4d, tidy, memory} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {convertTorchCheckpoint, TorchConversion} from '../../converters/torch/from_checkpoint';
-import {loadFixture, nchwToNhwc} from '../util/fixtures';
+import {loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
 import {relError} from '../util/compare';
 
-const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const read = async (f: string) => { const b = readFileSync(dir + f); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer; };
 const STAGES = ['layer_3', 'layer_4', 'layer_5', 'conv_1x1_exp'];
 
 /** The official model's logits are compared in the inf-norm, relative to the largest reference logit. */
@@ -33,8 +29,8 @@ export function withStageOutputs(model: tf.LayersModel, stages: string[]): tf.La
 
 describe('edgeformer_xs.pt -> paccnet-xs', () => {
   let conv: TorchConversion;
-  beforeAll(() => {
-    conv = convertTorchCheckpoint(new Uint8Array(readFileSync(dir + 'edgeformer_xs.pt')), {arch: 'paccnet-xs'});
+  beforeAll(async () => {
+    conv = convertTorchCheckpoint(new Uint8Array(await readFixture('edgeformer_xs.pt')), {arch: 'paccnet-xs'});
   });
 
   it('loads all 487 keys: every parameter, the residual.* aliases and counters ignored', () => {
@@ -47,7 +43,7 @@ describe('edgeformer_xs.pt -> paccnet-xs', () => {
   });
 
   it('256x256: stage outputs and logits match the float64 reference; top-5 identical', async () => {
-    const fx = await loadFixture(read, 'model_edgeformer_xs_256');
+    const fx = await loadFixture('model_edgeformer_xs_256');
     const probe = withStageOutputs(conv.model, STAGES);
     const x = nchwToNhwc(fx.tensors.input);
     const before = memory().numTensors;
@@ -63,7 +59,7 @@ describe('edgeformer_xs.pt -> paccnet-xs', () => {
   });
 
   it('224x224 (interpolated instance kernels) with the same model: logits and top-5', async () => {
-    const fx = await loadFixture(read, 'model_edgeformer_xs_224');
+    const fx = await loadFixture('model_edgeformer_xs_224');
     const x = nchwToNhwc(fx.tensors.input);
     const logits = tidy(() => (conv.model.predict(tensor4d(x.data, x.shape as [number, number, number, number])) as Tensor).dataSync());
     const err = relError(logits, fx.tensors.logits.data);

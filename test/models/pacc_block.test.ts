@@ -2,8 +2,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFile} from 'node:fs/promises';
-import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
 import '../../src/index';
 import {PaccBlock} from '../../src/layers/pacc_block';
@@ -12,11 +10,6 @@ import {paccBlockEntries, torchToTfjs} from '../../src/models/paccnet_torch_keys
 import {expectClose} from '../util/compare';
 import {FixtureCase, loadFixture, nchwToNhwc} from '../util/fixtures';
 
-const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const read = async (file: string) => {
-  const b = await readFile(dir + file);
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-};
 
 /** The block as a one-layer model with weights loaded from the fixture's state dict through the key map. */
 function blockFromFixture(fx: FixtureCase): tf.LayersModel {
@@ -44,7 +37,7 @@ describe.each(['cpu', 'wasm'])('PaccBlock parity with PyTorch (%s)', (backend) =
   let fx: FixtureCase;
   beforeAll(async () => {
     await tf.setBackend(backend);
-    fx = await loadFixture(read, 'block_s_layer4_b0');
+    fx = await loadFixture('block_s_layer4_b0');
   });
 
   it('has the official parameter count 289,056', () => {

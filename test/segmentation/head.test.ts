@@ -2,16 +2,16 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFile} from 'node:fs/promises';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {applyTorchStateDict} from '../../converters/torch/apply';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {deepLabV3HeadTorchEntries} from '../../src/models/deeplabv3_torch_keys';
-import {FixtureCase, loadFixture, nchwToNhwc} from '../util/fixtures';
+import {FixtureCase, loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
 import {expectClose} from '../util/compare';
 
-const read = (f: string) => readFile(new URL(`../fixtures/seg/${f}`, import.meta.url)).then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
+const read = (f: string) => readFixture(`seg/${f}`);
 
 for (const backend of ['cpu', 'wasm']) {
   describe(`DeepLabV3 head vs the official fixture (ASPP width 32) on ${backend}`, () => {

@@ -2,13 +2,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFile} from 'node:fs/promises';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
-import {loadFixture, nchwToNhwc} from '../util/fixtures';
+import {loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
 import {rng} from '../util/compare';
 
-const read = (f: string) => readFile(new URL(`../fixtures/seg/${f}`, import.meta.url)).then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
+const read = (f: string) => readFixture(`seg/${f}`);
 const {crossEntropyLoss, nearestIndices} = pacc.segmentation;
 
 /** float64 reference: mean over non-ignored pixels of -log softmax, logits NHWC, nearest source index per the given index arrays. */

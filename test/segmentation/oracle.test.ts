@@ -2,7 +2,6 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import {readFileSync} from 'node:fs';
-import {readFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -10,11 +9,12 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {runCli} from '../../converters/cli_main';
 import * as pacc from '../../src/index';
-import {FixtureCase, loadFixture, nchwToNhwc} from '../util/fixtures';
+import {FixtureCase, loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
 import {expectClose} from '../util/compare';
 import {WriteTensor, writeTorchCheckpoint} from '../converters/torch_writer';
 
-const read = (f: string) => readFile(new URL(`../fixtures/seg/${f}`, import.meta.url)).then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
+const read = (f: string) => readFixture(`seg/${f}`);
 const KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_edgeformer_s_state_dict_keys.txt', import.meta.url));
 const MOBILEVIT_KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_mobilevit_s_state_dict_keys.txt', import.meta.url));
 

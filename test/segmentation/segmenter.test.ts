@@ -1,12 +1,12 @@
 // SemanticSegmenter (pacc.segmentation.load): official eval preprocessing vs OpenCV and a step-by-step reference, segment() output, inputs, leaks, errors.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFile} from 'node:fs/promises';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
-import {loadFixture} from '../util/fixtures';
+import {loadFixture, readFixture} from '../util/fixtures';
 
-const read = (f: string) => readFile(new URL(`../fixtures/seg/${f}`, import.meta.url)).then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
+const read = (f: string) => readFixture(`seg/${f}`);
 const {load, resizeNearestTorch, PASCAL_VOC_LABELS, pascalColormap} = pacc.segmentation;
 
 /** A random RGB image [h, w, 3] 0..255 (int32) with a seed. */
