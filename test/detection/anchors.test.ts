@@ -1,13 +1,11 @@
 // Checks SSD priors against the official generator's fixture (128x128 input).
-import {readFileSync} from 'fs';
 import {describe, expect, it} from 'vitest';
 import {ssdAnchors} from '../../src/detection/anchors';
+import {readFixtureF32} from '../util/fixtures';
 
 describe('ssdAnchors', () => {
-  it('equals ssd_anchors_128', () => {
-    const dir = new URL('../fixtures/det/', import.meta.url).pathname;
-    const buf = readFileSync(dir + 'ssd_anchors_128.anchors_center.bin');
-    const ref = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  it('equals ssd_anchors_128', async () => {
+    const ref = await readFixtureF32('det/ssd_anchors_128.anchors_center.bin');
     const got = ssdAnchors(128, 128);
     expect(got.length).toBe(ref.length);
     let maxErr = 0;

@@ -1,16 +1,17 @@
 // pacc.detection.load / ObjectDetector.detect: equal to the official predict + eval scaling (ssd_postprocess fixture through a constant-output model), preprocessing, inputs, options, errors, no leaks over 100 calls.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
+import {fixtureReader, loadFixture} from '../util/fixtures';
 
-const dir = new URL('../fixtures/det/', import.meta.url).pathname;
-const bin = (n: string) => { const b = readFileSync(dir + n); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+/** The official predict() fixture: raw outputs and the detections made from them. */
+const fixture = await loadFixture(fixtureReader('det'), 'ssd_postprocess');
+const bin = (k: string) => fixture.tensors[k].data;
 
 /** A 128×128 "detector" whose outputs are the ssd_postprocess fixture's raw outputs whatever the image. */
 function constantModel(): tf.LayersModel {
-  const conf = bin('ssd_postprocess.confidences.bin'), loc = bin('ssd_postprocess.locations.bin');
+  const conf = bin('confidences'), loc = bin('locations');
   const input = tf.input({shape: [128, 128, 3]});
   const g = tf.layers.globalAveragePooling2d({}).apply(input) as tf.SymbolicTensor;
   const head = (vals: Float32Array, shape: number[]) => {
@@ -29,7 +30,7 @@ describe('ObjectDetector', () => {
     expect(det.inputSize).toEqual([128, 128]);
     const img = tf.zeros([375, 500, 3], 'int32') as tf.Tensor3D;
     const got = await det.detect(img, 1000, 0.05);
-    const labels = bin('ssd_postprocess.det_labels.bin'), scores = bin('ssd_postprocess.det_scores.bin'), px = bin('ssd_postprocess.det_boxes_pixels.bin');
+    const labels = bin('det_labels'), scores = bin('det_scores'), px = bin('det_boxes_pixels');
     const order = Array.from(scores.keys()).sort((i, j) => (scores[j] - scores[i]) || (i - j));
     expect(got.length).toBe(labels.length);
     got.forEach((d, r) => {

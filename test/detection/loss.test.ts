@@ -2,15 +2,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'fs';
 import {describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {seeded} from '../util/compare';
+import {fixtureReader, loadFixture} from '../util/fixtures';
 
-const dir = new URL('../fixtures/det/', import.meta.url).pathname;
-const bin = (n: string) => { const b = readFileSync(dir + n); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
-const fixture = JSON.parse(readFileSync(dir + 'ssd_multibox_loss.json', 'utf8'));
-const t = (k: string) => tf.tensor(bin(fixture.tensors[k].file), fixture.tensors[k].shape);
+const fixture = await loadFixture(fixtureReader('det'), 'ssd_multibox_loss');
+const t = (k: string) => tf.tensor(fixture.tensors[k].data, fixture.tensors[k].shape);
 
 /** Plain float64 reference of the official loss (mining by a stable descending sort). */
 function referenceLoss(conf: number[], loc: number[], labels: number[], tloc: number[], B: number, P: number, C: number, ratio = 3): number {
@@ -56,13 +54,13 @@ for (const backend of ['cpu', 'wasm']) {
       expect(await tf.setBackend(backend)).toBe(true);
       const [conf, loc, lab, tl] = ['confidences', 'locations', 'target_labels', 'target_locations'].map(t);
       const parts = pacc.detection.multiboxLossParts(conf, loc, lab, tl, {negPosRatio: 3});
-      const a = fixture.attrs;
+      const a = fixture.attrs as Record<string, number>;
       const rel = (x: number, y: number) => Math.abs(x - y) / Math.abs(y);
       expect(rel(parts.total.dataSync()[0], a.total_loss)).toBeLessThan(1e-5);
       expect(rel(parts.classification.dataSync()[0], a.classification_loss_sum)).toBeLessThan(1e-5);
       expect(rel(parts.localisation.dataSync()[0], a.smooth_l1_loss_sum)).toBeLessThan(1e-5);
       expect(parts.numPositives.dataSync()[0]).toBe(a.num_pos);
-      expect(Array.from(parts.minedMask.dataSync())).toEqual(Array.from(bin('ssd_multibox_loss.mined_mask.bin')));
+      expect(Array.from(parts.minedMask.dataSync())).toEqual(Array.from(fixture.tensors.mined_mask.data));
       const loss = pacc.detection.multiboxLoss(conf, loc, lab, tl);
       expect(rel(loss.dataSync()[0], a.total_loss)).toBeLessThan(1e-5);
       tf.dispose([conf, loc, lab, tl, loss, ...Object.values(parts)]);

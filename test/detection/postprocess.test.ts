@@ -1,16 +1,13 @@
 // SSD post-processing equal to the official predict() fixtures (ssd_postprocess, ssd_postprocess_topk), box scaling equal to det_boxes_pixels, NMS vs a plain reference (ties, identical boxes, IoU at the threshold), anchors tensor.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'fs';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
+import {fixtureReader, loadFixture} from '../util/fixtures';
 
-const dir = new URL('../fixtures/det/', import.meta.url).pathname;
-const bin = (n: string) => { const b = readFileSync(dir + n); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
-const load = (name: string) => {
-  const j = JSON.parse(readFileSync(dir + `${name}.json`, 'utf8'));
-  const get = (k: string) => ({data: bin(j.tensors[k].file), shape: j.tensors[k].shape as number[]});
-  return {attrs: j.attrs, get};
+const load = async (name: string) => {
+  const fx = await loadFixture(fixtureReader('det'), name);
+  return {attrs: fx.attrs as Record<string, any>, get: (k: string) => fx.tensors[k]};
 };
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; };
 
@@ -18,8 +15,8 @@ describe('postprocess', () => {
   beforeAll(async () => { expect(await tf.setBackend('wasm')).toBe(true); });
 
   for (const [name, size] of [['ssd_postprocess', 128], ['ssd_postprocess_topk', 192]] as const) {
-    it(`equals the official predict() on ${name} (${size}×${size} priors): labels, order, scores, boxes`, () => {
-      const fx = load(name);
+    it(`equals the official predict() on ${name} (${size}×${size} priors): labels, order, scores, boxes`, async () => {
+      const fx = await load(name);
       const anchors = fx.get('anchors_center');
       // Our generator gives the fixture's priors.
       const ours = pacc.detection.anchors([size, size]);
@@ -50,8 +47,8 @@ describe('postprocess', () => {
     });
   }
 
-  it('options: a higher threshold keeps a subset; topK 1 keeps one box per class; no detection -> empty tensors', () => {
-    const fx = load('ssd_postprocess');
+  it('options: a higher threshold keeps a subset; topK 1 keeps one box per class; no detection -> empty tensors', async () => {
+    const fx = await load('ssd_postprocess');
     const c = fx.get('confidences'), l = fx.get('locations');
     const conf = tf.tensor(c.data, c.shape), loc = tf.tensor(l.data, l.shape);
     const a = pacc.detection.ssdAnchors(128, 128);

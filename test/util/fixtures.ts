@@ -25,6 +25,15 @@ export const readFixture: ReadFixture = async (file) => {
   return res.arrayBuffer();
 };
 
+/** readFixture under a subfolder of test/fixtures (det/, seg/), whose manifests name their files relative to it. */
+export const fixtureReader = (folder: string): ReadFixture => (file) => readFixture(`${folder}/${file}`);
+
+/** A little-endian float32 .bin fixture. */
+export const readFixtureF32 = async (file: string, read: ReadFixture = readFixture) => new Float32Array(await read(file));
+
+/** A JSON or text fixture. */
+export const readFixtureText = async (file: string, read: ReadFixture = readFixture) => new TextDecoder().decode(await read(file));
+
 /** A fixture case (`<name>.json` and its .bin tensors); `read` defaults to readFixture. */
 export async function loadFixture(read: ReadFixture, name: string): Promise<FixtureCase>;
 export async function loadFixture(name: string): Promise<FixtureCase>;
