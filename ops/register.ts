@@ -7,15 +7,17 @@ import {useFastWasmTrainingKernels} from './conv_backprop/override';
 import {positionAwareCircularConvGradConfig} from './pacc/grad';
 import {cpuKernels} from './pacc/kernels/cpu';
 import {stridedSliceGradConfig} from './strided_slice/grad';
+import {swishGradConfig} from './swish/grad';
+import {wasmSwishKernels} from './swish/kernels/wasm';
 import {tensorflowKernels} from './pacc/kernels/tensorflow';
 import {webglKernels} from './pacc/kernels/webgl';
 import {webgpuKernels} from './pacc/kernels/webgpu';
 import {wasmKernels} from './pacc/kernels/wasm';
 
 /** Kernel lists per backend; a backend's kernels need not be loaded to be registered. */
-const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, webgpuKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels, wasmBatchNormGradKernels, wasmAdamKernels];
+const kernelLists: KernelConfig[][] = [cpuKernels, webglKernels, webgpuKernels, wasmKernels, tensorflowKernels, wasmConvBackpropKernels, wasmBatchNormGradKernels, wasmAdamKernels, wasmSwishKernels];
 /** Ours, plus tfjs-core gradients missing in 4.22 that our models need (registered only where absent). */
-const gradients: GradConfig[] = [positionAwareCircularConvGradConfig, stridedSliceGradConfig];
+const gradients: GradConfig[] = [positionAwareCircularConvGradConfig, stridedSliceGradConfig, swishGradConfig];
 
 /**
  * Registers every kernel and gradient that is not yet registered. Safe to call

@@ -4,6 +4,7 @@ import {
   TensorInfo, unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import {useFusedAdam} from '../adam/patch';
+import {useFusedSwish} from '../swish/patch';
 import {ensureFusedGrad, useFusedGrads} from '../batch_norm_grad/grad';
 import {reduceLeadingAxes} from '../batch_norm_grad/kernels/wasm';
 import {batchMatMulTransposedSimd, conv2DBackpropInputSimd} from './kernels/wasm';
@@ -113,8 +114,9 @@ export function useFastWasmConv2DBackpropInput(enable = true): boolean {
  * training kernel: Conv2DBackpropInput, BatchMatMul with one operand transposed, Sum and
  * Mean over leading axes, a data-sharing Identity and same-dtype Cast, a pass-through
  * FusedBatchNorm — each falling back to tfjs-wasm's kernel for the cases it does not take —
- * the fused FusedBatchNorm, Mean and Sum gradients on wasm, and a fused Adam update on wasm
- * (one kernel per variable, ops/adam/patch.ts). A kernel is
+ * the fused FusedBatchNorm, Mean and Sum gradients on wasm, a fused Adam update on wasm
+ * (one kernel per variable, ops/adam/patch.ts) and a fused swish activation on wasm (one kernel
+ * each way, ops/swish/patch.ts). A kernel is
  * only replaced if tfjs-backend-wasm has registered it already; call again after importing
  * tfjs-backend-wasm late. Idempotent; returns the names installed.
  */
@@ -125,5 +127,7 @@ export function useFastWasmTrainingKernels(enable = true): string[] {
   }
   const grads = useFusedGrads(enable);
   const adam = useFusedAdam(enable);
-  return [...replaced.keys(), ...grads.map((g) => `${g} gradient`), ...(adam ? ['AdamOptimizer.applyGradients'] : [])];
+  const swish = useFusedSwish(enable);
+  return [...replaced.keys(), ...grads.map((g) => `${g} gradient`), ...(adam ? ['AdamOptimizer.applyGradients'] : []),
+    ...(swish ? ['swish activation'] : [])];
 }

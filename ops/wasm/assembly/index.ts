@@ -2,3 +2,4 @@
 export * from './pacc';
 export * from './conv_backprop';
 export * from './batch_norm';
+export * from './swish';
