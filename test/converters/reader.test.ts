@@ -1,43 +1,40 @@
 // The torch.save reader: official fixtures, layouts and dtypes, and every corruption / security refusal.
 import {describe, expect, it} from 'vitest';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {unzipSync, zipSync} from 'fflate';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {PickleAsm, f32, writeTorchCheckpoint, zipWithPickle} from './torch_writer';
 import {rng} from '../util/compare';
+import {readFixture, readFixtureF32, readFixtureText} from '../util/fixtures';
 
-const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const bytesOf = (f: string) => new Uint8Array(readFileSync(dir + f));
-const f32bin = (f: string) => { const b = readFileSync(dir + f); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+const bytesOf = async (f: string) => new Uint8Array(await readFixture(f));
 /** Per-tensor shape, sum, |sum| and first values from an independent Python reader (make_reader_oracle.py). */
 const oracle: Record<string, Record<string, {shape: number[]; sum: number; abssum: number; first: number[]}>> =
-  JSON.parse(readFileSync(dir + 'torch_reader_oracle.json', 'utf8'));
+  JSON.parse(await readFixtureText('torch_reader_oracle.json'));
 
 describe('official fixtures', () => {
-  it('block_s_layer4_b0.pt equals its sd.*.bin tensors bit for bit', () => {
-    const sd = readTorchCheckpoint(bytesOf('block_s_layer4_b0.pt'));
-    const manifest = JSON.parse(readFileSync(dir + 'block_s_layer4_b0.json', 'utf8'));
+  it('block_s_layer4_b0.pt equals its sd.*.bin tensors bit for bit', async () => {
+    const sd = readTorchCheckpoint(await bytesOf('block_s_layer4_b0.pt'));
+    const manifest = JSON.parse(await readFixtureText('block_s_layer4_b0.json'));
     const sdNames = Object.keys(manifest.tensors).filter((n) => n.startsWith('sd.')).map((n) => n.slice(3));
     expect(sdNames.length).toBeGreaterThan(30);
     for (const key of sdNames) {
       const t = sd.tensors.get(key);
       expect(t, key).toBeDefined();
       expect(t!.shape, key).toEqual(manifest.tensors[`sd.${key}`].shape);
-      expect(Array.from(t!.data), key).toEqual(Array.from(f32bin(manifest.tensors[`sd.${key}`].file)));
+      expect(Array.from(t!.data), key).toEqual(Array.from(await readFixtureF32(manifest.tensors[`sd.${key}`].file)));
     }
     // The bins omit the int64 counters; the reader must still decode them.
     const counters = [...sd.tensors].filter(([k]) => k.endsWith('num_batches_tracked'));
     expect(counters.length).toBe(sd.tensors.size - sdNames.length);
     for (const [, t] of counters) { expect(t.dtype).toBe('int64'); expect(t.shape).toEqual([]); }
     expect(sd.plainDict).toBe(false);
-    const buf = bytesOf('block_s_layer4_b0.pt');
+    const buf = await bytesOf('block_s_layer4_b0.pt');
     expect(readTorchCheckpoint(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)).tensors.size).toBe(sd.tensors.size);
   });
 
   for (const name of ['outer_small_add', 'outer_small_concat', 'edgeformer_xs']) {
-    it(`${name}.pt matches the independent Python reader`, () => {
-      const sd = readTorchCheckpoint(bytesOf(`${name}.pt`));
+    it(`${name}.pt matches the independent Python reader`, async () => {
+      const sd = readTorchCheckpoint(await bytesOf(`${name}.pt`));
       const ref = oracle[name];
       expect([...sd.tensors.keys()]).toEqual(Object.keys(ref));
       for (const [k, t] of sd.tensors) {
@@ -51,8 +48,8 @@ describe('official fixtures', () => {
     });
   }
 
-  it('edgeformer_xs.pt: 487 keys, residual.* alias layer_5.0.*', () => {
-    const sd = readTorchCheckpoint(bytesOf('edgeformer_xs.pt'));
+  it('edgeformer_xs.pt: 487 keys, residual.* alias layer_5.0.*', async () => {
+    const sd = readTorchCheckpoint(await bytesOf('edgeformer_xs.pt'));
     expect(sd.tensors.size).toBe(487);
     const residual = [...sd.tensors.keys()].filter((k) => k.startsWith('residual.'));
     expect(residual.length).toBe(18);

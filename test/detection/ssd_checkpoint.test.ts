@@ -49,8 +49,8 @@ describe('SSD whole model = the official forward (formula weights)', () => {
 
   for (const k of CASES) {
     const layout = `${k.ordered ? 'OrderedDict' : 'plain dict'}${k.residual === 'none' ? '' : `, encoder.residual.* ${k.residual === 'shared' ? 'sharing storage' : 'as copies'}`}`;
-    it(`${k.name}: fromTorchCheckpoint(arch '${k.arch}', ${layout}) predicts the official confidences and locations`, () => {
-      const c = loadOracleCase(k.name);
+    it(`${k.name}: fromTorchCheckpoint(arch '${k.arch}', ${layout}) predicts the official confidences and locations`, async () => {
+      const c = await loadOracleCase(k.name);
       const [h, w] = c.attrs.input_hw;
       const bytes = oracleCheckpoint(k.backbone, c, {ordered: k.ordered, residual: k.residual});
       // 320×320 is the converter's default input for SSD; other sizes are passed.
@@ -70,8 +70,8 @@ describe('SSD whole model = the official forward (formula weights)', () => {
     }, 120_000);
   }
 
-  it('a wrong image changes the outputs far beyond the bound (the comparison can fail)', () => {
-    const c = loadOracleCase('ssd_oracle_mobilevit_s_192x256');
+  it('a wrong image changes the outputs far beyond the bound (the comparison can fail)', async () => {
+    const c = await loadOracleCase('ssd_oracle_mobilevit_s_192x256');
     const m = pacc.converters.fromTorchCheckpoint(oracleCheckpoint('mobilevit-s', c, {ordered: true, residual: 'none'}), {arch: 'ssd-mobilevit-s', inputShape: [192, 256, 3]});
     const x = tf.reverse(tf.tensor4d(oracleImage(192, 256), [1, 192, 256, 3]), 2);
     const [conf, loc] = m.predict(x) as tf.Tensor[];
@@ -82,7 +82,7 @@ describe('SSD whole model = the official forward (formula weights)', () => {
   }, 120_000);
 
   it('CLI: tfjs-pacc convert x.pt --arch ssd-paccnet-s --out dir, then tf.loadLayersModel predicts the same', async () => {
-    const c = loadOracleCase('ssd_oracle_paccnet_s_256');
+    const c = await loadOracleCase('ssd_oracle_paccnet_s_256');
     const pt = join(tmp, 'ssd.pt');
     writeFileSync(pt, oracleCheckpoint('paccnet-s', c, {ordered: true, residual: 'shared'}));
     const out: string[] = [], err: string[] = [];
@@ -100,8 +100,8 @@ describe('SSD whole model = the official forward (formula weights)', () => {
     m.dispose();
   }, 180_000);
 
-  it('a checkpoint of another arch is refused with the right hint', () => {
-    const c = loadOracleCase('ssd_oracle_mobilevit_s_320');
+  it('a checkpoint of another arch is refused with the right hint', async () => {
+    const c = await loadOracleCase('ssd_oracle_mobilevit_s_320');
     const bytes = oracleCheckpoint('mobilevit-s', c, {ordered: true, residual: 'none'});
     expect(() => pacc.converters.fromTorchCheckpoint(bytes, {arch: 'ssd-paccnet-s'})).toThrow(/ssd-mobilevit-s/);
   }, 60_000);

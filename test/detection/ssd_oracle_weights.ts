@@ -1,9 +1,7 @@
 // Test helper: rebuilds the formula state_dict and input of scripts/oracle/ssd_oracle.py (same numbers) and writes it as a torch.save checkpoint.
-import {readFileSync} from 'fs';
 import * as pacc from '../../src/index';
 import {WriteTensor, writeTorchCheckpoint} from '../converters/torch_writer';
-
-const dir = new URL('../fixtures/det/', import.meta.url).pathname;
+import {fixtureReader, loadFixture} from '../util/fixtures';
 
 export interface OracleCase {
   name: string;
@@ -15,12 +13,10 @@ export interface OracleCase {
   bnMeans: Float32Array;
 }
 
-const bin = (file: string) => { const b = readFileSync(dir + file); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
-
-export function loadOracleCase(name: string): OracleCase {
-  const j = JSON.parse(readFileSync(dir + `${name}.json`, 'utf8'));
-  const t = (k: string) => bin(j.tensors[k].file);
-  return {name, attrs: j.attrs, locations: t('locations'), confidencesSubset: t('confidences_subset'),
+export async function loadOracleCase(name: string): Promise<OracleCase> {
+  const fx = await loadFixture(fixtureReader('det'), name);
+  const t = (k: string) => fx.tensors[k].data;
+  return {name, attrs: fx.attrs as OracleCase['attrs'], locations: t('locations'), confidencesSubset: t('confidences_subset'),
     subsetIndex: Array.from(t('subset_index')), bnMeans: t('bn_means')};
 }
 

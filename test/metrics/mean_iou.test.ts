@@ -1,29 +1,29 @@
 // meanIoU / ConfusionMatrix: the official miou_case1 fixture, random label maps vs a set-counting reference, empty-class policies, bad input, no tensor leaks.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import {readFileSync} from 'fs';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {ConfusionMatrix, meanIoU} from '../../src/metrics/mean_iou';
 import {mulberry32} from '../../tools/rng';
+import {fixtureReader, readFixtureF32, readFixtureText} from '../util/fixtures';
 
-const dir = new URL('../fixtures/seg/', import.meta.url).pathname;
-const manifest = JSON.parse(readFileSync(dir + 'miou_case1.json', 'utf8'));
+const seg = fixtureReader('seg');
+// Not loadFixture: the manifest also lists the official logits, which test/fixtures leaves out (only label maps are needed).
+const manifest = JSON.parse(await readFixtureText('miou_case1.json', seg));
 /** A fixture tensor (integers stored as float32) as Int32Array + shape. */
-function load(name: string): {data: Int32Array; shape: number[]} {
-  const b = readFileSync(dir + manifest.tensors[name].file);
-  return {data: Int32Array.from(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4)), shape: manifest.tensors[name].shape};
+async function load(name: string): Promise<{data: Int32Array; shape: number[]}> {
+  return {data: Int32Array.from(await readFixtureF32(manifest.tensors[name].file, seg)), shape: manifest.tensors[name].shape};
 }
-const preds = [0, 1, 2].map((i) => load(`pred_labels_${i}`));
-const masks = [0, 1, 2].map((i) => load(`mask_${i}`));
+const preds = await Promise.all([0, 1, 2].map((i) => load(`pred_labels_${i}`)));
+const masks = await Promise.all([0, 1, 2].map((i) => load(`mask_${i}`)));
 const attrs = manifest.attrs;
 
 beforeAll(async () => { await tf.setBackend('cpu'); });
 
 describe('official fixture miou_case1 (3 images of different sizes, 255 = void, 21 classes)', () => {
-  it('confusion matrix equals the official one exactly; IoU, mean, accuracies equal the official float32 numbers', () => {
+  it('confusion matrix equals the official one exactly; IoU, mean, accuracies equal the official float32 numbers', async () => {
     const r = pacc.metrics.meanIoU(preds, masks, 21);
-    const ref = load('confusion_matrix');
+    const ref = await load('confusion_matrix');
     expect(r.confusion.flat()).toEqual(Array.from(ref.data));
     expect(masks.some((m) => m.data.includes(255))).toBe(true);  // the void pixels are really skipped
     // The official code computes in float32; we compute in float64: agreement to float32 rounding.

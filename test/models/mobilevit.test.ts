@@ -3,8 +3,6 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {MobileViTAttention, MobileVitAttention} from '../../src/layers/mobilevit_attention';
 import {MobileViTFold, MobileVitFold} from '../../src/layers/mobilevit_fold';
@@ -15,18 +13,12 @@ import {mobileViT, mobileViTBlock} from '../../src/models/mobilevit';
 import {MOBILEVIT_CONFIGS, MOBILEVIT_PARAM_COUNTS} from '../../src/models/mobilevit_configs';
 import {mobileViTTorchKeyMap, mobileVitTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
 import type {TorchKeyEntry} from '../../src/models/torch_keymap';
-import {loadFixture, nchwToNhwc} from '../util/fixtures';
+import {loadFixture, nchwToNhwc, readFixture, readFixtureF32, readFixtureText} from '../util/fixtures';
 import {expectClose, relError, rng} from '../util/compare';
 import {onnxTorchWeights, OnnxTensor} from './mobilevit_onnx';
 
-const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const trainableCount = (m: tfl.LayersModel) => m.trainableWeights.reduce((a, w) => a + numel(w.shape as number[]), 0);
-/** A fixture file as float32 (Node pools small Buffers, so copy out exactly this file's bytes). */
-const readF32 = (file: string) => {
-  const b = readFileSync(fixtures + file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
 const randn = (shape: number[], seed: number) => tf.tensor(rng(seed).normal(numel(shape)), shape);
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
@@ -310,8 +302,8 @@ describe('MobileViT PyTorch key map', () => {
 });
 
 describe('MobileViT against the official PyTorch code (fixtures made with hkzhang91/ParC-Net cvnets)', () => {
-  it.each(['xs', 's'] as const)('%s key map lists the official state_dict keys, shapes and order', (variant) => {
-    const official = readFileSync(`${fixtures}mobilevit_${variant}_state_dict_keys.txt`, 'utf8').trim().split('\n')
+  it.each(['xs', 's'] as const)('%s key map lists the official state_dict keys, shapes and order', async (variant) => {
+    const official = (await readFixtureText(`mobilevit_${variant}_state_dict_keys.txt`)).trim().split('\n')
       .map((line) => {
         const [key, shape] = line.split(' ');
         return {key, shape: shape ? shape.split(',').map(Number) : []};
@@ -325,11 +317,7 @@ describe('MobileViT against the official PyTorch code (fixtures made with hkzhan
   });
 
   it('MobileViT block (XS layer_3.1, everything randomised) matches PyTorch at 8x8, 7x7 and 5x10', async () => {
-    const read = async (f: string) => {
-      const b = readFileSync(fixtures + f);
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-    };
-    const fx = await loadFixture(read, 'block_mobilevit_xs_layer3');
+    const fx = await loadFixture('block_mobilevit_xs_layer3');
     const cfg = MOBILEVIT_CONFIGS.xs;
     const stage = cfg.stages[2];
     if (stage.kind !== 'mobilevit') throw new Error('layer_3 of XS is a MobileViT stage');
@@ -360,8 +348,8 @@ describe('MobileViT against the official PyTorch code (fixtures made with hkzhan
 });
 
 describe('parity with the official MobileViT-XS (ONNX fixture)', () => {
-  it('logits at 256x256 match PyTorch float32 within 1e-4', () => {
-    const torch = onnxTorchWeights(new Uint8Array(readFileSync(`${fixtures}mobilevit_xs.onnx`)));
+  it('logits at 256x256 match PyTorch float32 within 1e-4', async () => {
+    const torch = onnxTorchWeights(new Uint8Array(await readFixture('mobilevit_xs.onnx')));
     const model = mobileViT({variant: 'xs'});
     const vars = new Map(model.weights.map((w) => [w.originalName, w]));
     const map = mobileViTTorchKeyMap('xs');
@@ -389,8 +377,8 @@ describe('parity with the official MobileViT-XS (ONNX fixture)', () => {
       v.dispose();
     }
     expect(loaded).toBeGreaterThan(150);
-    const input = nchwToNhwc({shape: [1, 3, 256, 256], data: readF32('onnx_mobilevit_xs.input.bin')});
-    const expected = readF32('onnx_mobilevit_xs.logits_torch_fp32.bin');
+    const input = nchwToNhwc({shape: [1, 3, 256, 256], data: await readFixtureF32('onnx_mobilevit_xs.input.bin')});
+    const expected = await readFixtureF32('onnx_mobilevit_xs.logits_torch_fp32.bin');
     const x = tf.tensor(input.data, input.shape);
     const y = model.predict(x) as tf.Tensor;
     const got = y.dataSync();
