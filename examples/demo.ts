@@ -21,7 +21,7 @@ const SPEC = {
   backend: {type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend'},
   data: {type: 'string', default: BUNDLED_FASHION_MNIST, help: 'folder with Fashion-MNIST IDX files (the bundled subset by default)'},
   out: {type: 'string', default: 'out/demo', help: 'output folder for the plot, results and trained models'},
-  'tfjs-conv-grad': {type: 'boolean', help: "keep tfjs-wasm's own Conv2DBackpropInput instead of tfjs-pacc's SIMD one"},
+  'tfjs-kernels': {type: 'boolean', help: "train with tfjs-wasm's own kernels, gradients and Adam instead of tfjs-pacc's fast ones (for comparison)"},
   seed: {type: 'number', default: DEMO_DEFAULTS.seed, help: 'random seed (same seed, same numbers)'},
   'max-batches': {type: 'number', default: 0, help: 'stop each epoch after this many batches (0 = all)'},
 } as const;
@@ -33,7 +33,8 @@ runMain(async () => {
   if (args.epochs < 1 || args.batch < 1) throw new Error(`--epochs and --batch must be >= 1, got ${args.epochs} and ${args.batch}`);
   await tf.setBackend(args.backend);
   // tfjs-wasm 4.22's own conv input gradient is a scalar loop; ours is SIMD (same results, ~2x faster steps).
-  if (args.backend === 'wasm' && !args['tfjs-conv-grad']) pacc.useFastWasmConv2DBackpropInput();
+  // The fast wasm training kernels are on from the import; this flag is the way back to tfjs's.
+  if (args['tfjs-kernels']) pacc.useFastWasmTrainingKernels(false);
   await tf.ready();
   const trainSet = fashionMnist(args.data, 'train', 1, args['train-images']);
   const testSet = fashionMnist(args.data, 'test', 1, args['test-images']);

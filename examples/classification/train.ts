@@ -30,7 +30,7 @@ const TRAIN_SPEC = {
   'train-limit': {type: 'number', default: 0, help: 'use only the first N training images (0 = all)'},
   'test-limit': {type: 'number', default: 0, help: 'use only the first N test images (0 = all)'},
   'max-batches': {type: 'number', default: 0, help: 'stop each epoch after N batches (0 = all)'},
-  'tfjs-conv-grad': {type: 'boolean', help: "keep tfjs-wasm's own Conv2DBackpropInput instead of tfjs-pacc's SIMD one"},
+  'tfjs-kernels': {type: 'boolean', help: "train with tfjs-wasm's own kernels, gradients and Adam instead of tfjs-pacc's fast ones (for comparison)"},
   seed: {type: 'number', default: 1, help: 'random seed'},
 } as const;
 
@@ -41,7 +41,8 @@ runMain(async () => {
   seedEverything(a.seed);
   await tf.setBackend(a.backend);
   // tfjs-wasm 4.22's own conv input gradient is a scalar loop; ours is SIMD (same results, ~2x faster steps).
-  if (a.backend === 'wasm' && !a['tfjs-conv-grad']) pacc.useFastWasmConv2DBackpropInput();
+  // The fast wasm training kernels are on from the import; this flag is the way back to tfjs's.
+  if (a['tfjs-kernels']) pacc.useFastWasmTrainingKernels(false);
   const {trainSet, testSet} = loadSplits(a.dataset, a.data, size, a['train-limit'], a['test-limit']);
   if (trainSet.height > size) throw new Error(`--size ${size} is smaller than the images (${trainSet.height}×${trainSet.width})`);
   const numClasses = trainSet.classes.length;
