@@ -1,12 +1,12 @@
-// Fast wasm training kernels that replace tfjs-backend-wasm 4.22's own (Conv2DBackpropInput, transposed BatchMatMul, Sum/Mean, Identity, Cast) and the fused batch-norm gradient; installed by default, reversible.
+// Fast wasm training kernels that replace tfjs-backend-wasm 4.22's own (Conv2DBackpropInput, transposed BatchMatMul, Sum/Mean, Identity, Cast, FusedBatchNorm) and the fused batch-norm gradient; installed by default, reversible.
 import {
-  BatchMatMulAttrs, Conv2DBackpropInputAttrs, findBackend, getKernel, KernelBackend, KernelConfig, KernelFunc, registerKernel, SumAttrs,
+  BatchMatMulAttrs, Conv2DBackpropInputAttrs, findBackend, FusedBatchNormAttrs, getKernel, KernelBackend, KernelConfig, KernelFunc, registerKernel, SumAttrs,
   TensorInfo, unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import {useFusedAdam} from '../adam/patch';
 import {useFusedSwish} from '../swish/patch';
 import {ensureFusedGrad, useFusedGrads} from '../batch_norm_grad/grad';
-import {reduceLeadingAxes} from '../batch_norm_grad/kernels/wasm';
+import {batchNormForwardSimd, reduceLeadingAxes} from '../batch_norm_grad/kernels/wasm';
 import {batchMatMulTransposedSimd, conv2DBackpropInputSimd} from './kernels/wasm';
 
 /** Ours for one tfjs-wasm kernel: a result, or null to hand the call to tfjs's kernel. */
@@ -48,10 +48,11 @@ const FAST: Record<string, Fast> = {
     b.incRef(x.dataId);
     return {dataId: x.dataId, shape: x.shape, dtype: x.dtype};
   },
-  // tfjs's own forward kernel, always; it only makes sure the fused gradient is the registered one (see grad.ts).
-  FusedBatchNorm: () => {
+  // One SIMD pass with per-channel statistics (tfjs-wasm's is a scalar loop); also makes sure the
+  // fused gradient is the registered one (see grad.ts).
+  FusedBatchNorm: ({inputs, attrs, backend}) => {
     ensureFusedGrad('FusedBatchNorm');
-    return null;
+    return batchNormForwardSimd(inputs as never, (attrs as unknown as FusedBatchNormAttrs).varianceEpsilon, backend);
   },
 };
 
@@ -112,8 +113,8 @@ export function useFastWasmConv2DBackpropInput(enable = true): boolean {
 /**
  * Installs (`enable` true, what importing the package does) or removes every fast wasm
  * training kernel: Conv2DBackpropInput, BatchMatMul with one operand transposed, Sum and
- * Mean over leading axes, a data-sharing Identity and same-dtype Cast, a pass-through
- * FusedBatchNorm — each falling back to tfjs-wasm's kernel for the cases it does not take —
+ * Mean over leading axes, a data-sharing Identity and same-dtype Cast, a SIMD FusedBatchNorm
+ * with per-channel statistics — each falling back to tfjs-wasm's kernel for the cases it does not take —
  * the fused FusedBatchNorm, Mean and Sum gradients on wasm, a fused Adam update on wasm
  * (one kernel per variable, ops/adam/patch.ts) and a fused swish activation on wasm (one kernel
  * each way, ops/swish/patch.ts). A kernel is

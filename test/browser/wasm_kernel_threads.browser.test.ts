@@ -8,6 +8,8 @@ import {adamRef} from '../../ops/adam/reference';
 import {PaccBatchNormGradSums, PaccBroadcastRows, PaccMulChannels} from '../../ops/batch_norm_grad/kernel_names';
 import {batchNormGradRef} from '../../ops/batch_norm_grad/reference';
 import {paccNet} from '../../src/models/paccnet';
+import {PaccSwish, PaccSwishGrad} from '../../ops/swish/kernel_names';
+import {swishGradRef, swishRef} from '../../ops/swish/reference';
 import {expectClose, rng} from '../util/compare';
 import {disableDropout, gradError, randomBatch, seeded} from '../wasm_training/fit_util';
 import {expectPaccMatchesReference, randomPaccCase} from '../util/pacc_check';
@@ -121,6 +123,18 @@ describe(`our wasm kernels on ${THREADS} threads (tfjs threaded SIMD build)`, ()
     for (const [name, keepDims] of [['Sum', false], ['Mean', true]] as const) {
       await compareWithCpu(name, {x: [x, [8, 32, 32, 64]]}, {axis: [0, 1, 2], keepDims}, `${name} over [0,1,2] of [8,32,32,64]`);
     }
+  });
+
+  it('FusedBatchNorm forward (row slices) equals cpu; swish and its gradient equal float64', async () => {
+    const shape = [8, 32, 32, 64], x = normal(91, 8 * 32 * 32 * 64), r = rng(92);
+    const stats = (f: (v: number) => number) => Float32Array.from(r.normal(64), f);
+    await compareWithCpu('FusedBatchNorm', {x: [x, shape], mean: [stats((v) => v), [64]], variance: [stats((v) => v * v + 0.1), [64]],
+      offset: [stats((v) => v), [64]], scale: [stats((v) => v), [64]]}, {varianceEpsilon: 1e-3}, 'FusedBatchNorm [8,32,32,64]');
+    const dy = normal(93, x.length);
+    const [y] = await onWorkers('PaccSwish', () => runOn('wasm', PaccSwish, {x: [x, shape]}));
+    expectClose(y, swishRef(x), FWD_RTOL, 'swish');
+    const [dx] = await onWorkers('PaccSwishGrad', () => runOn('wasm', PaccSwishGrad, {x: [x, shape], dy: [dy, shape]}));
+    expectClose(dx, swishGradRef(x, dy), GRAD_RTOL, 'swish gradient');
   });
 
   it('the batch-norm gradient kernels and Adam equal their float64 references', async () => {

@@ -1,4 +1,4 @@
-// The fast wasm training kernels that replace tfjs-wasm's (transposed BatchMatMul, Sum/Mean, Identity) and the fused FusedBatchNorm gradient, against cpu and plain loops.
+// The fast wasm training kernels that replace tfjs-wasm's (transposed BatchMatMul, Sum/Mean, Identity, FusedBatchNorm) and the fused FusedBatchNorm gradient, against cpu and plain loops.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -168,6 +168,32 @@ describe('fast wasm training kernels', () => {
       names.forEach((n, i) => expectClose(got[i].values, ref[n], GRAD_RTOL, `${what}: ${n} vs plain loops`));
     });
   }
+
+  for (let seed = 1; seed <= 12; seed++) {
+    it(`FusedBatchNorm forward (SIMD, per-channel statistics), seed ${seed}`, async () => {
+      const r = rng(400 + seed);
+      const rank = [1, 2, 3, 4][seed % 4];
+      const shape = shapeOf(r, rank, rank <= 2 ? 300 : 9);
+      const C = shape[rank - 1], size = shape.reduce((a, b) => a * b);
+      // Inputs far from zero with a small spread (seed % 3 == 0): x − mean must come first.
+      const far = seed % 3 === 0 ? 1000 : 0;
+      const mean = r.normal(C).map((v) => v + far), x = r.normal(size).map((v, i) => mean[i % C] + v * (far ? 0.01 : 1));
+      const variance = Float32Array.from(r.normal(C), (v) => v * v + 0.1), scale = r.normal(C), offset = r.normal(C);
+      const data: Inputs = {x: [x, shape], mean: [mean, [C]], variance: [variance, [C]], scale: [scale, [C]], offset: [offset, [C]]};
+      const withScale = seed % 2 === 0, withOffset = seed % 4 < 2;
+      const what = `x [${shape}]${withScale ? ' scale' : ''}${withOffset ? ' offset' : ''}${far ? ' far from 0' : ''}`;
+      await vsCpu(data, (t) => tf.batchNorm(t.x, t.mean, t.variance, withOffset ? t.offset : undefined, withScale ? t.scale : undefined, 1e-3), RTOL, what);
+    });
+  }
+
+  it('FusedBatchNorm cases ours leaves to tfjs-wasm (statistics not [C], int32 input) stay right', async () => {
+    const r = rng(9);
+    const shape = [2, 3, 4, 5], size = 120;
+    const data: Inputs = {x: [r.normal(size), shape], m: [r.normal(5), [1, 1, 1, 5]], v: [Float32Array.from(r.normal(5), (a) => a * a + 1), [1, 1, 1, 5]],
+      mf: [r.normal(size), shape], vf: [Float32Array.from(r.normal(size), (a) => a * a + 1), shape]};
+    await vsCpu(data, (t) => tf.batchNorm(t.x, t.m, t.v), RTOL, 'rank-4 statistics [1,1,1,5]');
+    await vsCpu(data, (t) => tf.batchNorm(t.x, t.mf, t.vf), RTOL, 'full-size statistics');
+  });
 
   it('batch-norm training (moments + batchNorm, as tfjs-layers does it) backpropagates like cpu', async () => {
     const r = rng(11);

@@ -174,3 +174,40 @@ export function adamUpdate(
     store<f32>(outV + o, nv);
   }
 }
+
+/**
+ * k[c] = scale[c] / √(variance[c] + eps) for the batch-norm forward (scale 0 means absent: 1).
+ * Done once per call so the per-element pass is a subtract, a multiply and an add.
+ */
+export function batchNormFactors(variance: usize, scale: usize, k: usize, C: i32, eps: f32): void {
+  for (let c = 0; c < C; c++) {
+    const s: f32 = scale != 0 ? load<f32>(scale + bo(c)) : 1;
+    store<f32>(k + bo(c), s / Mathf.sqrt(load<f32>(variance + bo(c)) + eps));
+  }
+}
+
+/**
+ * y[r,c] = (x[r,c] − mean[c]) · k[c] + offset[c] (offset 0 means absent) for x, y [rows, C]: the
+ * FusedBatchNorm forward with per-channel statistics. x − mean first, so inputs far from zero with
+ * a small spread keep their precision.
+ */
+export function batchNormForward(x: usize, mean: usize, k: usize, offset: usize, y: usize, rows: i32, C: i32): void {
+  const C4 = C & ~3;
+  for (let r = 0; r < rows; r++) {
+    const xp = x + bo(r * C), yp = y + bo(r * C);
+    let c = 0;
+    if (offset != 0) {
+      for (; c < C4; c += 4) {
+        const cb = bo(c);
+        v128.store(yp + cb, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xp + cb), v128.load(mean + cb)), v128.load(k + cb)), v128.load(offset + cb)));
+      }
+      for (; c < C; c++) store<f32>(yp + bo(c), (load<f32>(xp + bo(c)) - load<f32>(mean + bo(c))) * load<f32>(k + bo(c)) + load<f32>(offset + bo(c)));
+    } else {
+      for (; c < C4; c += 4) {
+        const cb = bo(c);
+        v128.store(yp + cb, f32x4.mul(f32x4.sub(v128.load(xp + cb), v128.load(mean + cb)), v128.load(k + cb)));
+      }
+      for (; c < C; c++) store<f32>(yp + bo(c), (load<f32>(xp + bo(c)) - load<f32>(mean + bo(c))) * load<f32>(k + bo(c)));
+    }
+  }
+}
