@@ -4,8 +4,6 @@ import type * as tf from '@tensorflow/tfjs-layers';
 import {tensor} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {paccNet} from '../../src/models/paccnet';
 import {paccNetTorchKeyMap} from '../../src/models/paccnet_torch_keys';
 import {mobileViT} from '../../src/models/mobilevit';
@@ -13,11 +11,11 @@ import {mobileViTTorchKeyMap} from '../../src/models/mobilevit_torch_keys';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {convertTorchCheckpoint} from '../../converters/torch/from_checkpoint';
 import {rng} from '../util/compare';
+import {readFixture} from '../util/fixtures';
 import {WriteTensor, writeTorchCheckpoint} from './torch_writer';
 import {modelToStateDict, withBatchCounters} from './torch_export';
 
-const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const official = new Uint8Array(readFileSync(dir + 'edgeformer_xs.pt'));
+const official = new Uint8Array(await readFixture('edgeformer_xs.pt'));
 
 const weightsOf = (m: tf.LayersModel) => new Map(m.weights.map((v) => [v.originalName, v.read().dataSync()]));
 

@@ -1,11 +1,10 @@
 // pacc.models.ssd: official parameter counts, key map = the official state_dict key list, output shapes = anchor counts, save/load, leaks, errors.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
+import {readFixtureText} from '../util/fixtures';
 
-const dir = new URL('../fixtures/det/', import.meta.url).pathname;
 const count = (m: tf.LayersModel) => m.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y as number), 1), 0);
 
 describe('ssd model', () => {
@@ -20,8 +19,8 @@ describe('ssd model', () => {
     }
   }, 60_000);
 
-  it('the PyTorch key map covers exactly the official SSD-EdgeFormer-S state_dict (640 keys, shapes)', () => {
-    const rows = readFileSync(dir + 'ssd_edgeformer_s_state_dict_keys.txt', 'utf8').split('\n')
+  it('the PyTorch key map covers exactly the official SSD-EdgeFormer-S state_dict (640 keys, shapes)', async () => {
+    const rows = (await readFixtureText('det/ssd_edgeformer_s_state_dict_keys.txt')).split('\n')
       .filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
     expect(rows.length).toBe(640);
     const map = pacc.models.ssdTorchKeyMap('paccnet-s', 81);
@@ -92,8 +91,8 @@ describe('ssd model', () => {
     }, 60_000);
   });
 
-  it('registry counts = the official code\'s for every SSD entry (ssd_oracle_counts.json, incl. the xs backbones)', () => {
-    const official = JSON.parse(readFileSync(dir + 'ssd_oracle_counts.json', 'utf8')).counts as Record<string, number>;
+  it('registry counts = the official code\'s for every SSD entry (ssd_oracle_counts.json, incl. the xs backbones)', async () => {
+    const official = JSON.parse(await readFixtureText('det/ssd_oracle_counts.json')).counts as Record<string, number>;
     for (const name of pacc.models.modelNames({task: 'detection'})) expect(pacc.models.getModelEntry(name).params, name).toBe(official[name]);
   });
 

@@ -1,14 +1,16 @@
 // cocoEvaluate: the pycocotools fixture, hand-derived cases for each COCOeval rule, random cases against a brute-force reference, bad input.
-import {readFileSync} from 'fs';
 import {describe, expect, it} from 'vitest';
 import {cocoEvaluate, CocoDetection, CocoGroundTruth, CocoStats} from '../../src/metrics/coco_eval';
 import * as pacc from '../../src/index';
 import {referenceStats, RefDt, RefGt} from './coco_reference';
 import {mulberry32} from '../../tools/rng';
+import {readFixtureText} from '../util/fixtures';
 
 const NAMES: (keyof CocoStats)[] = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'];
-const dir = new URL('../fixtures/coco_map_case1/', import.meta.url).pathname;
-const json = (f: string) => JSON.parse(readFileSync(dir + f, 'utf8'));
+const TEXT: Record<string, string> = Object.fromEntries(await Promise.all(['expected.json', 'gt_instances.json', 'results_bbox.json']
+  .map(async (f) => [f, await readFixtureText(`coco_map_case1/${f}`)])));
+/** A fresh copy of a coco_map_case1 file (tests may change what they get). */
+const json = (f: string) => JSON.parse(TEXT[f]);
 
 // The precision of a prefix with only true positives: tp / (tp + 0 + np.spacing(1)) = 1 / (1 + 2^-52) < 1.
 const P1 = 1 / (1 + Number.EPSILON);

@@ -1,15 +1,13 @@
 // PaCC-Net specifics: PyTorch key map vs the official S key list, custom designs, the depthwise mixer, any-size inference, preprocessing.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {torchToTfjs} from '../../src/models/paccnet_torch_keys';
+import {readFixtureText} from '../util/fixtures';
 
 const {paccNet, paccNetTorchKeyMap, PACCNET_CONFIGS, preprocessImage} = pacc.models;
 const size = (s: (number | null)[]) => s.reduce<number>((a, d) => a * (d ?? 0), 1);
-const KEYS_FILE = fileURLToPath(new URL('../fixtures/edgeformer_s_state_dict_keys.txt', import.meta.url));
 
 /** The tfjs shape a transform produces from a PyTorch shape (tiny data, no big allocations). */
 function tfjsShape(shape: number[], transform: Parameters<typeof torchToTfjs>[2]): number[] {
@@ -36,8 +34,8 @@ describe('PaCC-Net PyTorch key map', () => {
     });
   }
 
-  it('s: covers the official state_dict (557 entries) except residual.* and num_batches_tracked, shapes equal', () => {
-    const lines = readFileSync(KEYS_FILE, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  it('s: covers the official state_dict (557 entries) except residual.* and num_batches_tracked, shapes equal', async () => {
+    const lines = (await readFixtureText('edgeformer_s_state_dict_keys.txt')).split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines.length).toBe(557);
     const official = new Map(lines.map((l) => {
       const [key, shape] = l.split('\t');

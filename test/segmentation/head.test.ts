@@ -7,11 +7,10 @@ import * as pacc from '../../src/index';
 import {applyTorchStateDict} from '../../converters/torch/apply';
 import {readTorchCheckpoint} from '../../converters/torch/checkpoint';
 import {deepLabV3HeadTorchEntries} from '../../src/models/deeplabv3_torch_keys';
-import {FixtureCase, loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
+import {FixtureCase, fixtureReader, loadFixture, nchwToNhwc} from '../util/fixtures';
 import {expectClose} from '../util/compare';
 
-/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
-const read = (f: string) => readFixture(`seg/${f}`);
+const read = fixtureReader('seg');
 
 for (const backend of ['cpu', 'wasm']) {
   describe(`DeepLabV3 head vs the official fixture (ASPP width 32) on ${backend}`, () => {

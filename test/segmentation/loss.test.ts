@@ -4,11 +4,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
-import {loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
+import {fixtureReader, loadFixture, nchwToNhwc} from '../util/fixtures';
 import {rng} from '../util/compare';
 
-/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
-const read = (f: string) => readFixture(`seg/${f}`);
+const read = fixtureReader('seg');
 const {crossEntropyLoss, nearestIndices} = pacc.segmentation;
 
 /** float64 reference: mean over non-ignored pixels of -log softmax, logits NHWC, nearest source index per the given index arrays. */

@@ -2,17 +2,15 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {deepLabV3TorchKeyMap} from '../../src/models/deeplabv3_torch_keys';
 import {torchToTfjs} from '../../src/models/paccnet_torch_keys';
 import {atrousConv2d} from '../../src/segmentation/layers';
 import {expectClose, rng} from '../util/compare';
+import {readFixtureText} from '../util/fixtures';
 import {expectSaveLoadRoundTrip} from '../util/save_load';
 
-const KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_edgeformer_s_state_dict_keys.txt', import.meta.url));
 const size = (s: (number | null)[]) => s.reduce<number>((a, d) => a * (d ?? 0), 1);
 const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((a, w) => a + size(w.shape), 0);
 
@@ -62,8 +60,8 @@ describe('deeplabV3: structure', () => {
     });
   }
 
-  it('paccnet-s key map = the official DeepLabV3-EdgeFormer-S state_dict (587 keys) minus num_batches_tracked and the encoder.residual.* alias', () => {
-    const lines = readFileSync(KEYS_FILE, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  it('paccnet-s key map = the official DeepLabV3-EdgeFormer-S state_dict (587 keys) minus num_batches_tracked and the encoder.residual.* alias', async () => {
+    const lines = (await readFixtureText('seg/deeplabv3_edgeformer_s_state_dict_keys.txt')).split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines.length).toBe(587);
     const official = new Map(lines.map((l) => {
       const [key, shape] = l.split('\t');
@@ -79,9 +77,8 @@ describe('deeplabV3: structure', () => {
     expect(ignored.every((k) => k.startsWith('encoder.residual.') || k.endsWith('num_batches_tracked'))).toBe(true);
   });
 
-  it('mobilevit-s key map = the official DeepLabV3-MobileViT-S state_dict (341 keys, written by the oracle script) minus num_batches_tracked', () => {
-    const file = fileURLToPath(new URL('../fixtures/seg/deeplabv3_mobilevit_s_state_dict_keys.txt', import.meta.url));
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  it('mobilevit-s key map = the official DeepLabV3-MobileViT-S state_dict (341 keys, written by the oracle script) minus num_batches_tracked', async () => {
+    const lines = (await readFixtureText('seg/deeplabv3_mobilevit_s_state_dict_keys.txt')).split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines.length).toBe(341);
     const official = new Map(lines.map((l) => {
       const [key, shape] = l.split('\t');

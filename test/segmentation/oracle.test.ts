@@ -1,22 +1,19 @@
 // Whole DeepLabV3-EdgeFormer-S vs the official code: the formula state_dict of scripts/oracle/deeplab_oracle.py, written as checkpoint_ema_avg.pt, converted and run at 256 and 512.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {runCli} from '../../converters/cli_main';
 import * as pacc from '../../src/index';
-import {FixtureCase, loadFixture, nchwToNhwc, readFixture} from '../util/fixtures';
+import {FixtureCase, fixtureReader, loadFixture, nchwToNhwc, readFixtureText} from '../util/fixtures';
 import {expectClose} from '../util/compare';
 import {WriteTensor, writeTorchCheckpoint} from '../converters/torch_writer';
 
-/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
-const read = (f: string) => readFixture(`seg/${f}`);
-const KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_edgeformer_s_state_dict_keys.txt', import.meta.url));
-const MOBILEVIT_KEYS_FILE = fileURLToPath(new URL('../fixtures/seg/deeplabv3_mobilevit_s_state_dict_keys.txt', import.meta.url));
+const read = fixtureReader('seg');
+const KEYS = await readFixtureText('deeplabv3_edgeformer_s_state_dict_keys.txt', read);
+const MOBILEVIT_KEYS = await readFixtureText('deeplabv3_mobilevit_s_state_dict_keys.txt', read);
 
 // ---- the oracle's formulas, transcribed from scripts/oracle/deeplab_oracle.py ----
 function keyHash(key: string): number {
@@ -66,8 +63,8 @@ function inputImage(size: number): tf.Tensor4D {
  * counters), or with `shared` the `torch.save(model.state_dict())` layout (OrderedDict, residual.* sharing
  * layer_5.0's storage).
  */
-function oracleCheckpoint(bnStats: Record<string, [number, number]>, shared = false, keysFile = KEYS_FILE): Uint8Array {
-  const lines = readFileSync(keysFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+function oracleCheckpoint(bnStats: Record<string, [number, number]>, shared = false, keys = KEYS): Uint8Array {
+  const lines = keys.split('\n').filter((l) => l && !l.startsWith('#'));
   const entries: [string, WriteTensor][] = lines.map((l) => {
     const [key, shapeStr, dtype] = l.split('\t');
     const shape = shapeStr === 'scalar' ? [] : shapeStr.split('x').map(Number);
@@ -165,7 +162,7 @@ describe('DeepLabV3-MobileViT-S: converted formula checkpoint vs the official fo
   it('256×256: logits before upsampling and the sampled ×16 logits equal the official float64 forward', async () => {
     expect(await tf.setBackend('wasm')).toBe(true);
     const fx = await loadFixture(read, 'deeplab_oracle_mobilevit_s');
-    const bytes = oracleCheckpoint(fx.attrs.bn_stats as Record<string, [number, number]>, true, MOBILEVIT_KEYS_FILE);
+    const bytes = oracleCheckpoint(fx.attrs.bn_stats as Record<string, [number, number]>, true, MOBILEVIT_KEYS);
     const conv = pacc.converters.convertTorchCheckpoint(bytes, {arch: 'deeplabv3-mobilevit-s'});
     expect(conv.keys).toBe(341);
     expect(conv.params).toBe(6_357_941);

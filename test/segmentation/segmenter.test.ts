@@ -3,10 +3,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
-import {loadFixture, readFixture} from '../util/fixtures';
+import {fixtureReader, loadFixture} from '../util/fixtures';
 
-/** test/fixtures/seg/ (the manifests there name their .bin files relative to it). */
-const read = (f: string) => readFixture(`seg/${f}`);
+const read = fixtureReader('seg');
 const {load, resizeNearestTorch, PASCAL_VOC_LABELS, pascalColormap} = pacc.segmentation;
 
 /** A random RGB image [h, w, 3] 0..255 (int32) with a seed. */

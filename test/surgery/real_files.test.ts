@@ -20,7 +20,7 @@ describe('real model files', () => {
 
   for (const c of CASES) {
     it(`${c.file}: loads, is detected, and replaceBlocks swaps the official blocks with K = feature size`, async () => {
-      const m = await pacc.io.modelFromJSON(readModelJson(c.file));
+      const m = await pacc.io.modelFromJSON(await readModelJson(c.file));
       expect(m.countParams()).toBe(c.params);
       expect(m.inputs[0].shape.slice(1)).toEqual(c.input);
       const s = pacc.replaceBlocks(m);
@@ -40,7 +40,7 @@ describe('real model files', () => {
       ['resnet50-keras3.model.json', pacc.zoo.resNet50({inputShape: [128, 128, 1], numClasses: 2})],
     ] as const;
     for (const [file, built] of pairs) {
-      const real = await pacc.io.modelFromJSON(readModelJson(file));
+      const real = await pacc.io.modelFromJSON(await readModelJson(file));
       const a = structure(real), b = structure(built);
       a.delete(real.inputLayers[0].name);
       b.delete(built.inputLayers[0].name);
@@ -52,7 +52,7 @@ describe('real model files', () => {
   });
 
   it('loads weight data from the manifest (shards in order), bit for bit, and checks its size', async () => {
-    const json = readModelJson('mobilenetv2-keras2.model.json');
+    const json = await readModelJson('mobilenetv2-keras2.model.json');
     const specs = (json.weightsManifest as {weights: {name: string; shape: number[]}[]}[]).flatMap((g) => g.weights);
     const total = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
     const data = new Float32Array(total).map((_, i) => Math.sin(i));

@@ -1,13 +1,11 @@
 // Helpers of the surgery tests: fixture loading, weight snapshots, parameter counts.
 import * as tf from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
-import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {expect} from 'vitest';
+import {readFixtureText} from '../util/fixtures';
 
-const dir = fileURLToPath(new URL('../fixtures/models/', import.meta.url));
-
-export const readModelJson = (file: string) => JSON.parse(readFileSync(dir + file, 'utf8')) as {[k: string]: unknown};
+/** A Keras model.json of test/fixtures/models/. */
+export const readModelJson = async (file: string) => JSON.parse(await readFixtureText(`models/${file}`)) as {[k: string]: unknown};
 
 /** Every weight value of a model, by variable name, as plain bytes (for bitwise comparisons). */
 export function snapshot(model: LayersModel): Map<string, Uint8Array> {
