@@ -4,7 +4,7 @@ export const SSD_ASPECT_RATIOS = [[2, 3], [2, 3], [2, 3], [2, 3], [2, 3], [2]];
 
 /** Feature-map sizes: stride-2 k3 p1 layers give ceil(n/s); stride -1 is the 1x1 global pool. */
 export function ssdFeatureMapSizes(height: number, width: number, strides = SSD_OUTPUT_STRIDES): Array<[number, number]> {
-  if (!(height > 0 && width > 0)) throw new Error(`ssdFeatureMapSizes: height/width must be > 0, got ${height}x${width}`);
+  if (!(height > 0 && width > 0)) throw new Error(`ssdFeatureMapSizes: height/width must be > 0, got ${height}×${width}`);
   return strides.map((s) => (s === -1 ? [1, 1] : [Math.ceil(height / s), Math.ceil(width / s)]) as [number, number]);
 }
 

@@ -35,7 +35,7 @@ function toRgbTensor(image: DetectorInput): tf.Tensor3D {
   const px = image as {data?: unknown; width?: number; height?: number};
   if (px && (px.data instanceof Uint8ClampedArray || px.data instanceof Uint8Array) && Number.isInteger(px.width) && Number.isInteger(px.height)) {
     const w = px.width!, h = px.height!, d = px.data as Uint8Array;
-    if (d.length !== w * h * 4) throw new Error(`detect: image data has ${d.length} bytes, ${w}x${h} RGBA needs ${w * h * 4}`);
+    if (d.length !== w * h * 4) throw new Error(`detect: image data has ${d.length} bytes, ${w}×${h} RGBA needs ${w * h * 4}`);
     const rgb = new Float32Array(w * h * 3);
     for (let i = 0, j = 0; i < d.length; i += 4, j += 3) { rgb[j] = d[i]; rgb[j + 1] = d[i + 1]; rgb[j + 2] = d[i + 2]; }
     return tf.tensor3d(rgb, [h, w, 3]);
@@ -76,7 +76,7 @@ export class ObjectDetector {
     if (labels.length !== numClasses - 1) throw new Error(`ObjectDetector: labels must name the ${numClasses - 1} classes 1..${numClasses - 1}, got ${labels.length}`);
     const priors = ssdAnchors(h, w);
     if (conf[1] != null && conf[1] !== priors.length / 4) {
-      throw new Error(`ObjectDetector: the model predicts ${conf[1]} priors, the ${h}x${w} anchor generator gives ${priors.length / 4}`);
+      throw new Error(`ObjectDetector: the model predicts ${conf[1]} priors, the ${h}×${w} anchor generator gives ${priors.length / 4}`);
     }
     this.model = model;
     this.labels = labels;
@@ -101,7 +101,7 @@ export class ObjectDetector {
     const [probs, corner] = tf.tidy(() => {
       const rgb = toRgbTensor(image);
       [height, width] = rgb.shape;
-      if (!(height > 0 && width > 0)) throw new Error(`detect: image is empty (${height}x${width})`);
+      if (!(height > 0 && width > 0)) throw new Error(`detect: image is empty (${height}×${width})`);
       const resized = tf.image.resizeBilinear(rgb, [h, w], false, true);
       const x = tf.expandDims(tf.div(tf.reverse(resized, -1), 255), 0);
       const [conf, loc] = this.model.predict(x) as tf.Tensor[];

@@ -134,7 +134,7 @@ export function postprocess(confidences: tf.Tensor, locations: tf.Tensor, priors
  */
 export function scaleBoxes(boxes: tf.Tensor, width: number, height: number): tf.Tensor2D {
   if (boxes?.rank !== 2 || boxes.shape[1] !== 4) throw new Error(`scaleBoxes: boxes must be [K, 4], got [${boxes?.shape}]`);
-  if (!(width > 0 && height > 0)) throw new Error(`scaleBoxes: width and height must be > 0, got ${width}x${height}`);
+  if (!(width > 0 && height > 0)) throw new Error(`scaleBoxes: width and height must be > 0, got ${width}×${height}`);
   return tf.tidy(() => {
     const s = tf.mul(boxes, tf.tensor1d([width, height, width, height], 'float32'));
     return tf.minimum(tf.maximum(s, 0), tf.tensor1d([width, height, width, height], 'float32')) as tf.Tensor2D;

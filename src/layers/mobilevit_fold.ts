@@ -41,7 +41,7 @@ export class MobileViTFold extends MobileViTPatchLayer {
       const ph = this.patchH, pw = this.patchW;
       const {nh, nw, newH, newW, resized} = patchGrid(h, w, ph, pw);
       if (p !== ph * pw || n !== nh * nw || ref.shape[0] !== b) {
-        throw new Error(`MobileViTFold: patches [${patches.shape}] do not fit reference [${ref.shape}] with patch ${ph}x${pw} (expected [${ref.shape[0]},${ph * pw},${nh * nw},C])`);
+        throw new Error(`MobileViTFold: patches [${patches.shape}] do not fit reference [${ref.shape}] with patch ${ph}×${pw} (expected [${ref.shape[0]},${ph * pw},${nh * nw},C])`);
       }
       // [B*ph, pw, N, C] -> [B*ph, N, pw, C] = [B, ph, nh, nw*pw*C] -> [B, nh, ph, nw*pw*C]
       let t = transpose(reshape(patches, [b * ph, pw, n, c]), [0, 2, 1, 3]);
