@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {fixtureReader, loadFixture} from '../util/fixtures';
+import {saveToMemory} from '../util/model_checks';
 
 /** The official predict() fixture: raw outputs and the detections made from them. */
 const fixture = await loadFixture(fixtureReader('det'), 'ssd_postprocess');
@@ -125,12 +126,11 @@ describe('ObjectDetector', () => {
 
   it('loads a saved model by IO handler and owns (disposes) it', async () => {
     const m = pacc.models.ssd({backbone: 'mobilevit-xs', numClasses: 81, inputShape: [64, 64, 3]});
-    let saved: tf.io.ModelArtifacts | undefined;
-    await m.save(tf.io.withSaveHandler(async (a) => { saved = a; return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}}; }));
+    const saved = await saveToMemory(m);
     m.dispose();
     const img = tf.zeros([64, 64, 3]) as tf.Tensor3D;
     const before = tf.memory().numTensors;
-    const det = await pacc.detection.load(tf.io.fromMemory(saved!));
+    const det = await pacc.detection.load(tf.io.fromMemory(saved));
     const out = await det.detect(img, 3, 0);
     expect(out.length).toBe(3);
     det.dispose();

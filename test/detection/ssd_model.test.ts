@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {readFixtureText} from '../util/fixtures';
+import {saveToMemory} from '../util/model_checks';
 
 const count = (m: tf.LayersModel) => m.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y as number), 1), 0);
 
@@ -80,9 +81,8 @@ describe('ssd model', () => {
     it('save/load (memory) gives identical outputs and names', async () => {
       const x = tf.randomUniform([1, 64, 64, 3]);
       const want = m.predict(x) as tf.Tensor[];
-      let saved: tf.io.ModelArtifacts | undefined;
-      await m.save(tf.io.withSaveHandler(async (a) => { saved = a; return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}}; }));
-      const back = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+      const saved = await saveToMemory(m);
+      const back = await tf.loadLayersModel(tf.io.fromMemory(saved));
       const got = back.predict(x) as tf.Tensor[];
       for (let i = 0; i < 2; i++) expect(Array.from(got[i].dataSync())).toEqual(Array.from(want[i].dataSync()));
       expect(back.weights.map((w) => w.originalName)).toEqual(m.weights.map((w) => w.originalName));

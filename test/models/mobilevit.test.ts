@@ -16,6 +16,7 @@ import type {TorchKeyEntry} from '../../src/models/torch_keymap';
 import {loadFixture, nchwToNhwc, readFixture, readFixtureF32, readFixtureText} from '../util/fixtures';
 import {expectClose, relError, rng} from '../util/compare';
 import {onnxTorchWeights, OnnxTensor} from './mobilevit_onnx';
+import {saveToMemory} from '../util/model_checks';
 
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const trainableCount = (m: tfl.LayersModel) => m.trainableWeights.reduce((a, w) => a + numel(w.shape as number[]), 0);
@@ -263,12 +264,8 @@ describe('mobileViT model', () => {
 
   it('save / load round trip (size-agnostic model) gives identical outputs', async () => {
     const model = mobileViT({variant: 'xs', inputShape: [null, null, 3], numClasses: 10});
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    const saved = await saveToMemory(model);
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved));
     expect(trainableCount(loaded)).toBe(trainableCount(model));
     const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 5);
     const a = model.predict(x) as tf.Tensor, b = loaded.predict(x) as tf.Tensor;

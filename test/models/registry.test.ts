@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {testOn} from '../skips';
-import {expectSaveLoadRoundTrip} from '../util/save_load';
+import {expectPredictLeakFree, expectSaveLoadRoundTrip} from '../util/model_checks';
 
 const {MODEL_REGISTRY} = pacc.models;
 const size = (s: (number | null)[]) => s.reduce<number>((a, d) => a * (d ?? 0), 1);
@@ -99,10 +99,7 @@ for (const backend of ['cpu', 'wasm']) {
 
       test('leaks: predict keeps tf.memory().numTensors stable', () => {
         const x = tf.randomUniform([1, 32, 32, 3]);
-        (model.predict(x) as tf.Tensor).dispose();
-        const before = tf.memory().numTensors;
-        (model.predict(x) as tf.Tensor).dispose();
-        expect(tf.memory().numTensors).toBe(before);
+        expectPredictLeakFree(model, x);
         x.dispose();
       });
 

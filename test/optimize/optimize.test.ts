@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {randomizeNorms, relDiff} from './util';
+import {saveToMemory} from '../util/model_checks';
 
 const SIZE = 32;
 const TOL = 1e-4;
@@ -12,12 +13,7 @@ const outputsOf = (y: tf.Tensor | tf.Tensor[]) => (Array.isArray(y) ? y : [y]);
 
 /** Saves to memory and loads back through tf.loadLayersModel (the registered layer classes are all it needs). */
 async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+  return tf.loadLayersModel(tf.io.fromMemory(await saveToMemory(model)));
 }
 
 function compare(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): number {

@@ -9,7 +9,7 @@ import {torchToTfjs} from '../../src/models/paccnet_torch_keys';
 import {atrousConv2d} from '../../src/segmentation/layers';
 import {expectClose, rng} from '../util/compare';
 import {readFixtureText} from '../util/fixtures';
-import {expectSaveLoadRoundTrip} from '../util/save_load';
+import {expectPredictLeakFree, expectSaveLoadRoundTrip} from '../util/model_checks';
 
 const size = (s: (number | null)[]) => s.reduce<number>((a, d) => a * (d ?? 0), 1);
 const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((a, w) => a + size(w.shape), 0);
@@ -197,10 +197,7 @@ describe('deeplabV3 on wasm: free input size, save/load', () => {
 
   it('leaks: predict keeps tf.memory().numTensors stable', () => {
     const x = tf.randomUniform([1, 32, 32, 3]);
-    (model.predict(x) as tf.Tensor).dispose();
-    const before = tf.memory().numTensors;
-    (model.predict(x) as tf.Tensor).dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    expectPredictLeakFree(model, x);
     x.dispose();
   });
 });

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {fixtureReader, loadFixture} from '../util/fixtures';
+import {saveToMemory} from '../util/model_checks';
 
 const read = fixtureReader('seg');
 const {load, resizeNearestTorch, PASCAL_VOC_LABELS, pascalColormap} = pacc.segmentation;
@@ -122,12 +123,8 @@ describe('SemanticSegmenter on wasm', () => {
   }, 120_000);
 
   it('load() from a tf.io handler owns and disposes its model; a passed-in model is left alone', async () => {
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const seg = await load(tf.io.fromMemory(saved!), {inputSize: 32});
+    const saved = await saveToMemory(model);
+    const seg = await load(tf.io.fromMemory(saved), {inputSize: 32});
     const img = image(16, 16, 2);
     const a = seg.predict(img);
     const mine = await load(model, {inputSize: 32});

@@ -5,6 +5,7 @@ import {layers, loadLayersModel, LayersModel, model as tfModel, sequential, Symb
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {bitwiseEqual, seeded, sgdSteps, snapshot, trainableParams, useCpu} from './util';
+import {saveToMemory} from '../util/model_checks';
 
 const parcLayers = (m: LayersModel) => {
   const out: pacc.ParcSplitConv[] = [];
@@ -108,12 +109,8 @@ describe('replaceBlocks on MobileNetV2 at 64×64', () => {
   });
 
   it('round-trips through save/load with identical outputs', async () => {
-    let saved: tf.io.ModelArtifacts | undefined;
-    await parc.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const loaded = await loadLayersModel(tf.io.fromMemory(saved!));
+    const saved = await saveToMemory(parc);
+    const loaded = await loadLayersModel(tf.io.fromMemory(saved));
     const a = parc.predict(x) as tf.Tensor, b = loaded.predict(x) as tf.Tensor;
     expect(maxDiff(a, b)).toBe(0);
     expect(parcLayers(loaded)).toHaveLength(4);

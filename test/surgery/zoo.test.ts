@@ -5,6 +5,7 @@ import {loadLayersModel, LayersModel} from '@tensorflow/tfjs-layers';
 import {beforeAll, describe, expect, it} from 'vitest';
 import * as pacc from '../../src/index';
 import {trainableParams, useCpu} from './util';
+import {saveToMemory} from '../util/model_checks';
 
 /** [builder, trainable params, after surgery, all params incl. BN statistics]. */
 const COUNTS: [string, () => LayersModel, number, number, number][] = [
@@ -51,12 +52,8 @@ describe('EdgeViT', () => {
     ]);
     expect(s.layers.filter((l) => l instanceof pacc.EdgeVitGlobalSparseAttn)).toHaveLength(5);
     const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 9);
-    let saved: tf.io.ModelArtifacts | undefined;
-    await s.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const loaded = await loadLayersModel(tf.io.fromMemory(saved!));
+    const saved = await saveToMemory(s);
+    const loaded = await loadLayersModel(tf.io.fromMemory(saved));
     const a = s.predict(x) as tf.Tensor, b = loaded.predict(x) as tf.Tensor;
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])).toBe(0);
     let frozen = true;

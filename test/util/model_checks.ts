@@ -1,4 +1,4 @@
-// Save / load checks of the Node model tests: a model's artifacts in memory, and the memory + pacc.io.fileSystem round trip.
+// Model checks shared by the Node model suites: artifacts in memory, the memory + pacc.io.fileSystem round trip, predict without leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import {LayersModel, loadLayersModel} from '@tensorflow/tfjs-layers';
 import {mkdtemp, rm} from 'node:fs/promises';
@@ -46,4 +46,12 @@ export async function expectSaveLoadRoundTrip(model: LayersModel, x: tf.Tensor, 
     await rm(dir, {recursive: true, force: true});
   }
   return saved;
+}
+
+/** Two predicts on `x` after a warm-up one leave tf.memory().numTensors where it was. */
+export function expectPredictLeakFree(model: LayersModel, x: tf.Tensor): void {
+  tf.dispose(model.predict(x) as tf.Tensor | tf.Tensor[]);
+  const before = tf.memory().numTensors;
+  tf.dispose(model.predict(x) as tf.Tensor | tf.Tensor[]);
+  expect(tf.memory().numTensors).toBe(before);
 }
