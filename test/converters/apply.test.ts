@@ -1,6 +1,6 @@
 // Generic key-map application: every transform against hand-computed layouts, and the all-at-once mismatch report.
 import {describe, expect, it} from 'vitest';
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {memory} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type {TorchKeyMap} from '../../src/models/torch_keymap';
@@ -10,13 +10,13 @@ import {WriteTensor, f32, writeTorchCheckpoint} from './torch_writer';
 
 /** A small model with one weight of every kind the transforms cover. */
 function tinyModel() {
-  const input = tf.input({shape: [6, 6, 2], name: 'in'});
-  let x = tf.layers.conv2d({filters: 3, kernelSize: [3, 2], useBias: false, padding: 'same', name: 'stem'}).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.depthwiseConv2d({kernelSize: 3, depthMultiplier: 2, useBias: false, padding: 'same', name: 'dw'}).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({name: 'bn', epsilon: 1e-5}).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.globalAveragePooling2d({name: 'pool'}).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({units: 4, name: 'fc'}).apply(x) as tf.SymbolicTensor;
-  return tf.model({inputs: input, outputs: x});
+  const input = tfl.input({shape: [6, 6, 2], name: 'in'});
+  let x = tfl.layers.conv2d({filters: 3, kernelSize: [3, 2], useBias: false, padding: 'same', name: 'stem'}).apply(input) as tfl.SymbolicTensor;
+  x = tfl.layers.depthwiseConv2d({kernelSize: 3, depthMultiplier: 2, useBias: false, padding: 'same', name: 'dw'}).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.batchNormalization({name: 'bn', epsilon: 1e-5}).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.globalAveragePooling2d({name: 'pool'}).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dense({units: 4, name: 'fc'}).apply(x) as tfl.SymbolicTensor;
+  return tfl.model({inputs: input, outputs: x});
 }
 
 const keyMap: TorchKeyMap = {
@@ -44,7 +44,7 @@ function stateDict(): Record<string, WriteTensor> {
     'fc.weight': f32([4, 6], seq(24)), 'fc.bias': f32([4], seq(4)),
   };
 }
-const byName = (m: tf.LayersModel) => new Map(m.weights.map((v) => [v.originalName, v.read()]));
+const byName = (m: tfl.LayersModel) => new Map(m.weights.map((v) => [v.originalName, v.read()]));
 
 describe('applyTorchStateDict', () => {
   it('places every transform where tfjs expects it', () => {

@@ -1,6 +1,6 @@
 // The tfjs-pacc convert CLI: usage and failure exit codes, and the round trip convert -> save -> tf.loadLayersModel -> same logits.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {Tensor, randomUniform, tidy} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as pacc from '../../src/index';
@@ -82,8 +82,8 @@ describe('usage', () => {
   });
 });
 
-describe('round trip: convert -> CLI save -> tf.loadLayersModel', () => {
-  let direct: tf.LayersModel;
+describe('round trip: convert -> CLI save -> tfl.loadLayersModel', () => {
+  let direct: tfl.LayersModel;
   let x: Tensor;
   let expected: Float32Array;
   beforeAll(() => {
@@ -110,7 +110,7 @@ describe('round trip: convert -> CLI save -> tf.loadLayersModel', () => {
       expect(bytes).toBe(2_203_896 * (dtype === 'float16' ? 2 : 4));
       expect(shards.length).toBe(Math.ceil(bytes / 2 ** 20));
 
-      const loaded = await tf.loadLayersModel(pacc.io.fileSystem(out));
+      const loaded = await tfl.loadLayersModel(pacc.io.fileSystem(out));
       try {
         const got = tidy(() => (loaded.predict(x) as Tensor).dataSync());
         if (dtype === 'float32') expect(Array.from(got)).toEqual(Array.from(expected));

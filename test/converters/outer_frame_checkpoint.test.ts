@@ -1,6 +1,6 @@
 // outer_small_{add,concat}.pt (official outer_frame_v1 state_dicts) through the reader and key-map loader into outerFrame, against the float64 forward.
 import {describe, expect, it} from 'vitest';
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {Tensor, tensor4d, tidy} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index';
@@ -32,8 +32,8 @@ function frameKeyMap(fusion: 'add' | 'concat'): TorchKeyMap {
 describe('outer_frame_v1 checkpoints', () => {
   for (const fusion of ['add', 'concat'] as const) {
     it(`outer_small_${fusion}.pt: every key loads and both inputs match within 1e-5`, async () => {
-      const input = tf.input({shape: [null, null, CIN]});
-      const model = tf.model({inputs: input, outputs: outerFrame(input, {cfS: CFS, ffnDim: FFN, numBlocks: BLOCKS, metaSize: META, fusion, name: 'frame'})});
+      const input = tfl.input({shape: [null, null, CIN]});
+      const model = tfl.model({inputs: input, outputs: outerFrame(input, {cfS: CFS, ffnDim: FFN, numBlocks: BLOCKS, metaSize: META, fusion, name: 'frame'})});
       const sd = readTorchCheckpoint(new Uint8Array(await readFixture(`outer_small_${fusion}.pt`)));
       const res = applyTorchStateDict(model, sd.tensors, frameKeyMap(fusion), `outer_small_${fusion}`);
       expect(res.loaded + res.ignored.length).toBe(sd.tensors.size);

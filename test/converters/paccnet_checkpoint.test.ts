@@ -1,6 +1,6 @@
 // edgeformer_xs.pt (official state_dict) -> paccnet-xs: stage outputs and logits against the float64 PyTorch forward.
 import {beforeAll, describe, expect, it} from 'vitest';
-import * as tf from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {Tensor, tensor4d, tidy, memory} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index';
@@ -18,13 +18,13 @@ export function top5(v: ArrayLike<number>): number[] {
 }
 
 /** The model with each stage's last layer exposed too, so a mismatch can be located. */
-export function withStageOutputs(model: tf.LayersModel, stages: string[]): tf.LayersModel {
+export function withStageOutputs(model: tfl.LayersModel, stages: string[]): tfl.LayersModel {
   const outs = stages.map((s) => {
     const layers = model.layers.filter((l) => l.name.startsWith(`${s}.`));
     if (!layers.length) throw new Error(`no layer named ${s}.* in ${model.name}`);
-    return layers[layers.length - 1].output as tf.SymbolicTensor;
+    return layers[layers.length - 1].output as tfl.SymbolicTensor;
   });
-  return tf.model({inputs: model.inputs, outputs: [...outs, model.outputs[0]]});
+  return tfl.model({inputs: model.inputs, outputs: [...outs, model.outputs[0]]});
 }
 
 describe('edgeformer_xs.pt -> paccnet-xs', () => {

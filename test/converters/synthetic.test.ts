@@ -1,6 +1,6 @@
 // Checkpoints that are not in the shared fixtures: the released ema-average layout, PaCC-Net-S/H and MobileViT written by our torch.save writer.
 import {describe, expect, it} from 'vitest';
-import type * as tf from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import {tensor} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index';
@@ -17,10 +17,10 @@ import {modelToStateDict, withBatchCounters} from './torch_export';
 
 const official = new Uint8Array(await readFixture('edgeformer_xs.pt'));
 
-const weightsOf = (m: tf.LayersModel) => new Map(m.weights.map((v) => [v.originalName, v.read().dataSync()]));
+const weightsOf = (m: tfl.LayersModel) => new Map(m.weights.map((v) => [v.originalName, v.read().dataSync()]));
 
 /** Bit-identical weights, compared in a plain loop (toEqual on millions of elements is too slow). */
-function expectSameWeights(a: tf.LayersModel, b: tf.LayersModel) {
+function expectSameWeights(a: tfl.LayersModel, b: tfl.LayersModel) {
   const wa = weightsOf(a), wb = weightsOf(b);
   expect([...wb.keys()].sort()).toEqual([...wa.keys()].sort());
   const bad: string[] = [];
@@ -33,7 +33,7 @@ function expectSameWeights(a: tf.LayersModel, b: tf.LayersModel) {
 }
 
 /** Fills every weight with seeded values (variances kept positive) so a misplaced tensor cannot go unnoticed. */
-function randomise(model: tf.LayersModel, seed: number, round: (x: number) => number = Math.fround) {
+function randomise(model: tfl.LayersModel, seed: number, round: (x: number) => number = Math.fround) {
   const r = rng(seed);
   model.setWeights(model.weights.map((v) => {
     const n = v.shape.reduce((a: number, b) => a * (b as number), 1);
