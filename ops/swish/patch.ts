@@ -1,6 +1,7 @@
 // Fused swish on wasm: tfjs-layers' 'swish' activation runs one PaccSwish kernel there (and one gradient kernel); elsewhere its own.
 import {engine, getKernel, serialization, Tensor} from '@tensorflow/tfjs-core';
 import {PaccSwish} from './kernel_names';
+import {swish} from './op';
 
 type Apply = (this: object, x: Tensor, alpha?: number) => Tensor;
 let original: Apply | null = null;
@@ -16,7 +17,7 @@ const fused: Apply = function(this: object, x, alpha = 1) {
   if (alpha !== 1 || x.dtype !== 'float32' || engine().backendName !== 'wasm' || getKernel(PaccSwish, 'wasm') == null) {
     return original!.call(this, x, alpha);
   }
-  return engine().runKernel(PaccSwish, {x}) as Tensor;
+  return swish(x);
 };
 
 /** tfjs-layers registers its activations by class name; 'swish' is found there without importing tfjs-layers. */

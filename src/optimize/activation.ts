@@ -1,6 +1,7 @@
 // Activations of the fused layers: which tfjs fused ops take them directly and the short epilogues of the others.
 import * as tf from '@tensorflow/tfjs-core';
 import type {layers} from '@tensorflow/tfjs-layers';
+import {swish} from '../../ops/swish/op';
 
 /** Activations a fused layer applies after its bias. */
 export type FusedActivationName = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'elu' | 'swish' | 'hardswish' | 'hardsigmoid' | 'tanh' | 'softmax';
@@ -14,7 +15,8 @@ export const isNativeFused = (a: FusedActivationName): a is 'linear' | 'relu' | 
 export function epilogue(y: tf.Tensor, a: FusedActivationName): tf.Tensor {
   switch (a) {
     // x·σ(x) in two kernels (tfjs-layers' swish also multiplies x by alpha = 1 first).
-    case 'swish': return tf.mul(y, tf.sigmoid(y));
+    // One fused kernel on wasm (ops/swish/), tfjs's mul(y, sigmoid(y)) elsewhere.
+    case 'swish': return swish(y);
     case 'hardswish': return tf.mul(y, tf.mul(tf.relu6(tf.add(y, 3)), 1 / 6));
     case 'hardsigmoid': return tf.clipByValue(tf.add(tf.mul(y, 1 / 6), 0.5), 0, 1);
     case 'tanh': return tf.tanh(y);

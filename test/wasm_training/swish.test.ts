@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {PaccSwish, PaccSwishGrad} from '../../ops/swish/kernel_names';
+import {swish} from '../../ops/swish/op';
 import {swishGradRef, swishRef} from '../../ops/swish/reference';
 import {useFastWasmTrainingKernels} from '../../src/index';
 import {expectClose, rng} from '../util/compare';
@@ -91,6 +92,22 @@ describe('fused swish on wasm', () => {
     expectClose(wasm.out[0], cpu.out[0], FWD_RTOL, 'swish forward, wasm fused vs cpu');
     expectClose(wasm.out[1], cpu.out[1], GRAD_RTOL, 'swish gradient, wasm fused vs cpu');
     expectClose(wasm.out[0], swishRef(x), FWD_RTOL, 'swish forward vs float64');
+  });
+
+  it('the swish op (used by optimizeForInference) is the fused kernel on wasm and the composition on cpu, with gradients', async () => {
+    const x = rng(12).normal(1000).map((v) => v * 5), dy = rng(13).normal(1000);
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const p = await tf.profile(() => tf.tidy(() => {
+        const xt = tf.tensor1d(x);
+        return [swish(xt).dataSync(), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(swish(a), tf.tensor1d(dy))))(xt).dataSync()];
+      }));
+      const [y, g] = p.result as unknown as Float32Array[];
+      expect(p.kernelNames.includes(PaccSwish), backend).toBe(backend === 'wasm');
+      expectClose(y, swishRef(x), FWD_RTOL, `swish op on ${backend}`);
+      expectClose(g, swishGradRef(x, dy), GRAD_RTOL, `swish op gradient on ${backend}`);
+    }
+    expect(() => swish([1, 2] as unknown as tf.Tensor)).toThrow(/swish: 'x' must be a tf.Tensor/);
   });
 
   it('is switched off and on with the other fast kernels; other alphas and dtypes keep the composition', async () => {
