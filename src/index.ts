@@ -44,7 +44,7 @@ export type {Family, ReplaceBlocksOptions} from './surgery/index';
 export {ParcSplitConv} from './layers/parc_split_conv';
 export type {ParcSplitConvArgs} from './layers/parc_split_conv';
 export {LayerScale} from './layers/layer_scale';
-export {EdgeVitGlobalSparseAttn} from './layers/edgevit_global_sparse_attn';
+export {EdgeViTGlobalSparseAttn, EdgeVitGlobalSparseAttn} from './layers/edgevit_global_sparse_attn';
 export {Normalization} from './layers/normalization';
 /** `pacc.zoo.*`: base-model builders with Keras-compatible layer names (issue 7). */
 export * as zoo from './models/zoo/index';

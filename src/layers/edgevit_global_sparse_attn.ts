@@ -6,7 +6,7 @@ import {singleShape, getSingleTensor} from './util';
 
 type Shape = (number | null)[];
 
-export interface EdgeVitAttentionArgs {
+export interface EdgeViTAttentionArgs {
   name?: string;
   trainable?: boolean;
   numHeads: number;
@@ -15,6 +15,7 @@ export interface EdgeVitAttentionArgs {
   qkvBias?: boolean;
 }
 
+// The serialized class name keeps its original casing so saved models still load.
 const NAME = 'EdgeVitGlobalSparseAttn';
 
 /**
@@ -24,14 +25,14 @@ const NAME = 'EdgeVitGlobalSparseAttn';
  * (eps 1e-5); proj Linear. Init as the official code: Linears N(0, 0.02) (trunc ±2
  * absolute), biases 0, the transposed conv PyTorch's default U(±1/r), LayerNorm 1/0.
  */
-export class EdgeVitGlobalSparseAttn extends layers.Layer {
+export class EdgeViTGlobalSparseAttn extends layers.Layer {
   static className = NAME;
   readonly numHeads: number;
   readonly srRatio: number;
   readonly qkvBias: boolean;
   private w: Record<string, ReturnType<layers.Layer['addWeight']>> = {};
 
-  constructor(args: EdgeVitAttentionArgs) {
+  constructor(args: EdgeViTAttentionArgs) {
     super(args);
     if (!Number.isInteger(args?.numHeads) || args.numHeads < 1) throw new Error(`${NAME}: 'numHeads' must be a positive integer, got ${args?.numHeads}`);
     this.numHeads = args.numHeads;
@@ -102,5 +103,10 @@ export class EdgeVitGlobalSparseAttn extends layers.Layer {
 }
 
 if (!serialization.SerializationMap.getMap().classNameMap[NAME]) {
-  serialization.registerClass(EdgeVitGlobalSparseAttn as unknown as serialization.SerializableConstructor<serialization.Serializable>);
+  serialization.registerClass(EdgeViTGlobalSparseAttn as unknown as serialization.SerializableConstructor<serialization.Serializable>);
 }
+
+/** @deprecated Use {@link EdgeViTGlobalSparseAttn} (the paper's casing); same class. */
+export const EdgeVitGlobalSparseAttn = EdgeViTGlobalSparseAttn;
+/** @deprecated Use {@link EdgeViTGlobalSparseAttn}. */
+export type EdgeVitGlobalSparseAttn = EdgeViTGlobalSparseAttn;

@@ -50,7 +50,7 @@ describe('EdgeViT', () => {
     expect(parc.map((l) => [l.name, l.kernelSize, l.dense, l.usePositionEmbedding])).toEqual([
       ['edgevit_xxs_stage_3_block_0_global_attn_parc', [2, 2], false, true], ['edgevit_xxs_stage_3_block_1_global_attn_parc', [2, 2], false, true],
     ]);
-    expect(s.layers.filter((l) => l instanceof pacc.EdgeVitGlobalSparseAttn)).toHaveLength(5);
+    expect(s.layers.filter((l) => l instanceof pacc.EdgeViTGlobalSparseAttn)).toHaveLength(5);
     const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 9);
     const saved = await saveToMemory(s);
     const loaded = await loadLayersModel(tf.io.fromMemory(saved));
@@ -71,13 +71,13 @@ describe('EdgeViT', () => {
   });
 
   it('GlobalSparseAttn: sub-sampled attention with transposed-conv propagation keeps the shape and rejects indivisible sizes', () => {
-    const l = new pacc.EdgeVitGlobalSparseAttn({numHeads: 2, srRatio: 2});
+    const l = new pacc.EdgeViTGlobalSparseAttn({numHeads: 2, srRatio: 2});
     const y = l.apply(tf.randomNormal([1, 4, 6, 8])) as tf.Tensor;
     expect(y.shape).toEqual([1, 4, 6, 8]);
     expect(l.weights.map((w) => w.shape)).toEqual([[8, 24], [24], [2, 2, 8], [8], [8], [8], [8, 8], [8]]);
     expect(() => l.apply(tf.ones([1, 5, 6, 8]))).toThrow(/feature size 5×6 must be divisible by srRatio 2/);
     // Attention over identical tokens returns the (projected) token itself: a check of the softmax·v wiring.
-    const g = new pacc.EdgeVitGlobalSparseAttn({numHeads: 1, srRatio: 1});
+    const g = new pacc.EdgeViTGlobalSparseAttn({numHeads: 1, srRatio: 1});
     const ones = tf.ones([1, 3, 3, 4]);
     const out = g.apply(ones) as tf.Tensor;
     g.setWeights([tf.tile(tf.eye(4), [1, 3]), tf.zeros([12]), tf.eye(4), tf.zeros([4])]);
@@ -87,12 +87,21 @@ describe('EdgeViT', () => {
   });
 });
 
-describe('EdgeVitGlobalSparseAttn numerics', () => {
+describe('EdgeViTGlobalSparseAttn names', () => {
+  it('keeps the serialized class name of saved models and the old export as an alias', () => {
+    expect(pacc.EdgeViTGlobalSparseAttn.className).toBe('EdgeVitGlobalSparseAttn');
+    expect(pacc.EdgeVitGlobalSparseAttn).toBe(pacc.EdgeViTGlobalSparseAttn);
+    const map = tf.serialization.SerializationMap.getMap().classNameMap;
+    expect(map.EdgeVitGlobalSparseAttn?.[0]).toBe(pacc.EdgeViTGlobalSparseAttn);
+  });
+});
+
+describe('EdgeViTGlobalSparseAttn numerics', () => {
   beforeAll(useCpu);
 
   it('matches a plain-loop reference of the official forward (sr 2, 2 heads)', () => {
     const [H, W, C, heads, r] = [4, 4, 4, 2, 2];
-    const l = new pacc.EdgeVitGlobalSparseAttn({numHeads: heads, srRatio: r});
+    const l = new pacc.EdgeViTGlobalSparseAttn({numHeads: heads, srRatio: r});
     const x = tf.randomNormal([1, H, W, C], 0, 1, 'float32', 4);
     l.apply(x);
     l.setWeights(l.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 10 + i)));

@@ -1,6 +1,6 @@
 // EdgeViT XXS/XS/S builder (saic-fi/edgevit structure) in NHWC with Keras-style layer names (<name>_stage_<i>_block_<j>_*).
 import {layers, LayersModel, model, SymbolicTensor} from '@tensorflow/tfjs-layers';
-import {EdgeVitGlobalSparseAttn} from '../../layers/edgevit_global_sparse_attn';
+import {EdgeViTGlobalSparseAttn} from '../../layers/edgevit_global_sparse_attn';
 import {inputShapeOf, numClassesOf, ZooOptions} from './common';
 
 export interface EdgeViTOptions extends ZooOptions {
@@ -54,7 +54,7 @@ export function edgeViT(opts: EdgeViTOptions = {}): LayersModel {
       }
       x = add(`${b}_pos_add`, x, apply(dw(3, `${b}_pos_embed`), x));
       let y = apply(layers.layerNormalization({epsilon: 1e-6, name: `${b}_norm1`}), x);
-      y = apply(new EdgeVitGlobalSparseAttn({numHeads: dim / cfg.headDim, srRatio: SR[i], name: `${b}_global_attn`}), y);
+      y = apply(new EdgeViTGlobalSparseAttn({numHeads: dim / cfg.headDim, srRatio: SR[i], name: `${b}_global_attn`}), y);
       x = add(`${b}_add1`, x, y);
       y = apply(layers.layerNormalization({epsilon: 1e-6, name: `${b}_norm2`}), x);
       y = apply(layers.dense({units: 4 * dim, name: `${b}_mlp_fc1`}), y);
