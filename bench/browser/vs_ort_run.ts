@@ -1,15 +1,12 @@
 // `npm run bench -- --browser --vs-ort`: PaCC-Net-XS/S in headless Chromium, tfjs-wasm (optimised, threaded build) vs onnxruntime-web (wasm EP) at equal thread counts.
-import {createReadStream, existsSync, writeFileSync} from 'node:fs';
+import {createReadStream, existsSync} from 'node:fs';
 import {cpus} from 'node:os';
 import {join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {chromium} from 'playwright';
-import {createServer, Plugin} from 'vite';
-import {CHROMIUM, CHROMIUM_ARGS, ISOLATION_HEADERS, PREBUNDLE} from '../../tools/browser/chromium';
+import type {Plugin} from 'vite';
+import {ISOLATION_HEADERS} from '../../tools/browser/chromium';
 import {progress, table} from '../util';
+import {flagOf, ROOT, runPage, startSession, writeJson} from './session';
 import type {VsOrtConfig, VsOrtOutcome} from './vs_ort_page';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ORT_DIST = join(ROOT, 'node_modules/onnxruntime-web/dist');
 /** The same places the Node vs-ort suite looks in: bench/data/, then the shared fixtures next to the clone. */
 const ONNX_DIRS = [join(ROOT, 'bench/data'), resolve(ROOT, '../shared/fixtures')];
@@ -46,10 +43,7 @@ const osCpus = cpus().length;
 const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
 
 export async function runVsOrtBrowser(args: string[]): Promise<void> {
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? (args[i + 1] ?? '') : undefined;
-  };
+  const flag = flagOf(args);
   const quick = args.includes('--quick');
   const threads = (flag('--threads') ?? '1,2').split(',').map(Number);
   const [warmup, runs] = quick ? [1, 3] : [2, Number(flag('--runs') ?? 9)];
@@ -58,43 +52,17 @@ export async function runVsOrtBrowser(args: string[]): Promise<void> {
     progress(`vs-ort browser: ${m.onnx} not found in ${ONNX_DIRS.join(' or ')}, ${m.label} skipped`);
     return false;
   });
-  const server = await createServer({
-    root: ROOT, configFile: false, logLevel: 'error', clearScreen: false, plugins: [rawFiles()],
-    server: {host: '127.0.0.1', port: 0, headers: ISOLATION_HEADERS, hmr: false, watch: null},
-    optimizeDeps: {include: PREBUNDLE, entries: ['bench/browser/vs_ort.html']},
-  });
-  const browser = await chromium.launch({executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true}).catch(async (e) => {
-    await server.close();
-    throw new Error(`could not launch ${CHROMIUM} (apt-get install chromium, or set PACC_CHROMIUM): ${(e as Error).message}`);
-  });
+  const session = await startSession('bench/browser/vs_ort.html', [rawFiles()]);
   const rows: (string | number)[][] = [];
   const env: Record<string, unknown>[] = [];
   try {
-    await server.listen();
     // One page per thread count: neither runtime can change its thread count once its wasm module has started.
+    // The page is told 2·n cores so tfjs-wasm's cap of hardwareConcurrency / 2 (tfjs-backend-wasm/src/cc/backend.cc)
+    // allows n threads; onnxruntime-web takes numThreads as given.
     for (const n of threads) {
       const config: VsOrtConfig = {threads: n, size: 256, warmup, runs, models: models.map((m) => ({label: m.label, model: m.model, onnxUrl: `/__onnx/${m.onnx}`}))};
-      const url = `${server.resolvedUrls!.local[0]}bench/browser/vs_ort.html?config=${encodeURIComponent(JSON.stringify(config))}`;
-      const page = await browser.newPage();
-      // tfjs-backend-wasm caps its XNNPACK pool at navigator.hardwareConcurrency / 2 (it assumes two
-      // hyper-threads per core; tfjs-backend-wasm/src/cc/backend.cc), i.e. 1 thread on this 2-core machine
-      // whatever setThreadsCount asks. The page reports 2·n logical cores so that cap is n and both
-      // runtimes get the same n threads; onnxruntime-web takes numThreads as given.
-      // (A string: tsx would wrap a function's inner arrows in its __name helper, which the page lacks.)
-      await page.addInitScript(`Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', {get: () => ${2 * n}, configurable: true});`);
-      page.on('console', (m) => { if (m.text().startsWith('[bench]')) process.stderr.write(`${m.text()}\n`); });
-      let pageError: Error | undefined;
-      page.on('pageerror', (e) => { pageError ??= e; });
-      progress(`opening ${url}`);
-      await page.goto(url, {waitUntil: 'commit'});
-      const deadline = Date.now() + 1_800_000;
-      while (!(await page.evaluate(() => (window as unknown as {__paccVsOrt?: {done: boolean}}).__paccVsOrt?.done))) {
-        if (pageError) throw new Error(`vs-ort page error: ${pageError.message}`);
-        if (Date.now() > deadline) throw new Error('vs-ort page did not finish within 30 minutes');
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-      const out = await page.evaluate(() => (window as unknown as {__paccVsOrt: VsOrtOutcome}).__paccVsOrt);
-      await page.close();
+      const out = await runPage<VsOrtOutcome>(session, session.url(`bench/browser/vs_ort.html?config=${encodeURIComponent(JSON.stringify(config))}`),
+          '__paccVsOrt', {threads: n});
       if (out.error) throw new Error(`vs-ort page failed (${n} thread(s)): ${out.error}`);
       env.push(out.env ?? {});
       for (const r of out.rows ?? []) {
@@ -105,13 +73,8 @@ export async function runVsOrtBrowser(args: string[]): Promise<void> {
     const title = `tfjs-pacc optimised (tfjs-wasm, threaded SIMD build) vs onnxruntime-web ${env[0]?.ortVersion ?? '?'} (wasm EP) in headless Chromium, 256×256, batch 1, ms (median of ${runs} interleaved runs after ${warmup} warm-ups)`;
     env.forEach((e) => { e.hardwareConcurrency = `${e.hardwareConcurrency} (reported to the page so tfjs' cap of cores/2 allows the thread count; the machine has ${osCpus} logical cores)`; });
     console.log(`\n# Browser vs-ort\n\n${Object.entries(env[0] ?? {}).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n\n## ${title}\n\n${table(['model', 'threads', 'tfjs-pacc optimised', 'onnxruntime-web', 'optimised / ORT'], rows)}`);
-    const json = flag('--json');
-    if (json) {
-      writeFileSync(json, JSON.stringify({date: new Date().toISOString(), title, env, rows}, null, 1));
-      progress(`wrote ${json}`);
-    }
+    writeJson(flag('--json'), {title, env, rows});
   } finally {
-    await browser.close();
-    await server.close();
+    await session.close();
   }
 }
