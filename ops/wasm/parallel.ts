@@ -3,9 +3,18 @@ import type {PaccWasm} from './module';
 
 /**
  * Multiply-adds (or element visits) a slice should have before another thread is worth waking:
- * handing a slice to a worker costs tens of microseconds (a futex wake and a cache warm-up).
+ * handing a slice to a worker costs tens of microseconds (a futex wake and a cache warm-up), so a
+ * slice should hold ~100 µs of work. 2^18 was within noise of 2^20 on PaCC-Net training steps;
+ * 2^20 keeps small calls, where the wake-up is most of the cost, on the caller.
  */
-const MIN_WORK_PER_SLICE = 1 << 18;
+let minWorkPerSlice = 1 << 20;
+
+/** Sets the work threshold (tests lower it to split small tensors); returns the previous one. */
+export function setMinSliceWork(work: number): number {
+  const previous = minWorkPerSlice;
+  minWorkPerSlice = work;
+  return previous;
+}
 
 /** Up to `parts` [start, end) ranges covering [0, n), each a multiple of `align` long except the last. */
 export function splitRange(n: number, parts: number, align = 1): [number, number][] {
@@ -22,7 +31,7 @@ export function splitRange(n: number, parts: number, align = 1): [number, number
 
 /** Slices for `n` splittable units of `work` total: one per thread, fewer when the work is small. */
 function slicesFor(m: PaccWasm, n: number, work: number, align: number): [number, number][] {
-  const parts = n > align ? Math.min(m.threads, Math.max(1, Math.floor(work / MIN_WORK_PER_SLICE))) : 1;
+  const parts = n > align ? Math.min(m.threads, Math.max(1, Math.floor(work / minWorkPerSlice))) : 1;
   return splitRange(n, parts, align);
 }
 

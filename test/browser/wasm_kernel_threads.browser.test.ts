@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {setWasmKernelThreads, wasmKernelThreads} from '../../src/index';
 import {getPaccWasm} from '../../ops/wasm/module';
+import {setMinSliceWork} from '../../ops/wasm/parallel';
 import {PaccAdamUpdate} from '../../ops/adam/kernel_names';
 import {adamRef} from '../../ops/adam/reference';
 import {PaccBatchNormGradSums, PaccBroadcastRows, PaccMulChannels} from '../../ops/batch_norm_grad/kernel_names';
@@ -16,6 +17,7 @@ import {expectPaccMatchesReference, randomPaccCase} from '../util/pacc_check';
 import {FWD_RTOL, GRAD_RTOL} from '../util/tolerances';
 
 const THREADS = 3;
+let minWork = 0;
 
 type Data = Record<string, [Float32Array, number[]]>;
 
@@ -57,9 +59,14 @@ describe(`our wasm kernels on ${THREADS} threads (tfjs threaded SIMD build)`, ()
     await tf.ready();
     expect(globalThis.crossOriginIsolated, 'the page must be cross-origin isolated').toBe(true);
     setWasmKernelThreads(THREADS);
+    // The production threshold (~100 µs of work per slice) would leave these test-sized calls on one thread.
+    minWork = setMinSliceWork(1 << 16);
   });
 
-  afterAll(() => setWasmKernelThreads('auto'));
+  afterAll(() => {
+    setWasmKernelThreads('auto');
+    setMinSliceWork(minWork);
+  });
 
   it(`starts ${THREADS - 1} workers on the shared heap`, async () => {
     expect(await wasmKernelThreads()).toBe(THREADS);
