@@ -20,9 +20,10 @@ const CONTROL_BYTES = ARGS_BYTE + MAX_WORKERS * MAX_ARGS * 8;
 /** How long a kernel waits for a worker before declaring the pool broken (never hang). */
 const STALL_MS = 60_000;
 /**
- * Polls a worker makes after a task before it sleeps in Atomics.wait. 0: spinning workers took
- * cores from tfjs-wasm's own pthreads (XNNPACK) in between our kernels; on 2 cores a PaCC-Net-XS
- * step with both pools at 2 threads ran 0.98× (20,000 polls) against 1.21× (no spin) of 1 thread.
+ * Polls a worker makes after a task before it sleeps in Atomics.wait. 0: spinning workers take
+ * cores from tfjs-wasm's own pthreads (XNNPACK) and the page in between our kernels (on 2 cores a
+ * PaCC-Net-XS step with both pools at 2 threads ran 0.98× of 1 thread with 20,000 polls, 1.21×
+ * without, one run each).
  */
 const WORKER_SPIN = 0;
 
