@@ -73,7 +73,8 @@ export interface PaccWasm {
 
 /** 'auto': as many threads as tfjs-wasm's own pool; a number: exactly that many (1 = the caller only). */
 let threadSetting: number | 'auto' = 'auto';
-const pools = new Set<{stop(): void}>();
+/** One stop function per bound backend: setWasmKernelThreads stops every pool (new ones start on demand). */
+const pools = new Set<() => void>();
 
 /**
  * How many threads tfjs-pacc's own wasm kernels (the PaCC op, the conv and batch-norm gradients,
@@ -88,8 +89,7 @@ export function setWasmKernelThreads(threads: number | 'auto'): void {
     throw new Error(`setWasmKernelThreads: 'threads' must be 'auto' or an integer in [1, 16], got ${String(threads)}`);
   }
   threadSetting = threads;
-  for (const p of pools) p.stop();
-  pools.clear();
+  for (const stop of pools) stop();
 }
 
 /**
@@ -162,9 +162,8 @@ export function getPaccWasm(kernelBackend: KernelBackend | object): PaccWasm {
     pool?.terminate();
     pool = n > 1 ? startThreadPool(module, memory, n, callerExports) : null;
     poolFor = n;
-    const handle = {stop: () => { pool?.terminate(); pool = null; poolFor = 0; pools.delete(handle); }};
-    pools.add(handle);
   };
+  pools.add(() => { pool?.terminate(); pool = null; poolFor = 0; });
   const bound: PaccWasm = {
     exports: instance.exports as unknown as PaccWasmExports,
     memory,

@@ -3,30 +3,23 @@
 // tfjs kernels are synchronous, so a kernel that splits its work hands slices to sleeping
 // workers through a small shared control block, runs one slice itself and then spins on the
 // workers' "done" words (a browser's main thread may not block in Atomics.wait; Emscripten's
-// pthreads do the same). Workers sleep in Atomics.wait between tasks. Nothing here allocates in the heap: callers pass
-// heap offsets they own. Design notes: docs/wasm-training.md, "Threads".
+// pthreads do the same). Workers sleep in Atomics.wait as soon as a task is done: spinning
+// there took cores from tfjs-wasm's own pthreads (XNNPACK) and the page (on 2 cores a PaCC-Net-XS
+// step with both pools at 2 threads ran 0.98× of 1 thread with 20,000 polls, 1.21× without, one
+// run each). Nothing here allocates in the heap: callers pass heap offsets they own. Design
+// notes: docs/wasm-training.md, "Threads".
 
-/** Int32 words of the control block: [0] workers ready, then one SLOT per worker. */
-const READY = 0;
-const HEADER = 4;
+/** Int32 words of the control block: one SLOT per worker. */
 const SLOT = 8;
 /** Slot words: the task's sequence number, the sequence it finished, status (0 ok), function index, argument count. */
 const SEQ = 0, DONE = 1, STATUS = 2, FN = 3, NARGS = 4;
 const MAX_WORKERS = 16;
 const MAX_ARGS = 24;
 /** Float64 arguments (exact for heap offsets, sizes and float32 constants) start after the Int32 words. */
-const ARGS_BYTE = (HEADER + SLOT * MAX_WORKERS) * 4;
+const ARGS_BYTE = SLOT * MAX_WORKERS * 4;
 const CONTROL_BYTES = ARGS_BYTE + MAX_WORKERS * MAX_ARGS * 8;
 /** How long a kernel waits for a worker before declaring the pool broken (never hang). */
 const STALL_MS = 60_000;
-/**
- * Polls a worker makes after a task before it sleeps in Atomics.wait. 0: spinning workers take
- * cores from tfjs-wasm's own pthreads (XNNPACK) and the page in between our kernels (on 2 cores a
- * PaCC-Net-XS step with both pools at 2 threads ran 0.98× of 1 thread with 20,000 polls, 1.21×
- * without, one run each).
- */
-const WORKER_SPIN = 0;
-
 /** One call of an export: its name and arguments (heap offsets and sizes). */
 export interface WasmTask {fn: string; args: number[]}
 
@@ -56,13 +49,11 @@ onmessage = (e) => {
     return;
   }
   const i32 = new Int32Array(control), f64 = new Float64Array(control, c.ARGS_BYTE);
-  const base = c.HEADER + index * c.SLOT, argBase = index * c.MAX_ARGS;
-  Atomics.add(i32, c.READY, 1);
+  const base = index * c.SLOT, argBase = index * c.MAX_ARGS;
   postMessage({ready: true});
   let seen = 0;
   for (;;) {
-    let seq = Atomics.load(i32, base + c.SEQ);
-    for (let spin = 0; seq === seen && spin < c.WORKER_SPIN; spin++) seq = Atomics.load(i32, base + c.SEQ);
+    const seq = Atomics.load(i32, base + c.SEQ);
     if (seq === seen) { Atomics.wait(i32, base + c.SEQ, seen); continue; }
     seen = seq;
     if (seq < 0) return;
@@ -100,7 +91,7 @@ export function startThreadPool(
   const fnIndex = new Map(names.map((n, i) => [n, i]));
   const workers: Worker[] = [];
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], {type: 'text/javascript'}));
-  const c = {READY, HEADER, SLOT, SEQ, DONE, STATUS, FN, NARGS, MAX_ARGS, ARGS_BYTE, WORKER_SPIN};
+  const c = {SLOT, SEQ, DONE, STATUS, FN, NARGS, MAX_ARGS, ARGS_BYTE};
   const isReady: boolean[] = new Array(nWorkers).fill(false);
   let usable = 0, workerTasks = 0, seq = 0, broken = false;
   const started = isReady.map((_, index) => new Promise<void>((resolve) => {
@@ -141,7 +132,7 @@ export function startThreadPool(
       }
       const s = ++seq;
       for (let k = 0; k < onWorkers; k++) {
-        const t = tasks[1 + k], base = HEADER + k * SLOT;
+        const t = tasks[1 + k], base = k * SLOT;
         const fn = fnIndex.get(t.fn);
         if (fn === undefined || t.args.length > MAX_ARGS) throw new Error(`tfjs-pacc: no wasm export '${t.fn}' taking ${t.args.length} arguments`);
         for (let a = 0; a < t.args.length; a++) f64[k * MAX_ARGS + a] = t.args[a];
@@ -160,7 +151,7 @@ export function startThreadPool(
       // Always wait, even after a failure here: the workers write into tensors the caller hands out.
       const t0 = performance.now();
       for (let k = 0; k < onWorkers; k++) {
-        const base = HEADER + k * SLOT;
+        const base = k * SLOT;
         for (let spin = 0; Atomics.load(i32, base + DONE) !== s; spin++) {
           if ((spin & 0x3ff) === 0x3ff && performance.now() - t0 > STALL_MS) {
             broken = true;
@@ -179,8 +170,8 @@ export function startThreadPool(
     terminate() {
       broken = true;
       for (let k = 0; k < nWorkers; k++) {
-        Atomics.store(i32, HEADER + k * SLOT + SEQ, -1);
-        Atomics.notify(i32, HEADER + k * SLOT + SEQ);
+        Atomics.store(i32, k * SLOT + SEQ, -1);
+        Atomics.notify(i32, k * SLOT + SEQ);
       }
       for (const w of workers) w.terminate();
     },
