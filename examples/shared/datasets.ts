@@ -5,6 +5,7 @@ import jpeg from 'jpeg-js';
 import {PNG} from 'pngjs';
 import type {Dataset} from './trainer';
 import {FASHION_CLASSES, loadMnistLike} from './idx';
+import {resizeBytes} from './task_input';
 
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 export const BUNDLED_FASHION_MNIST = new URL('../data/fashion-mnist', import.meta.url).pathname;
@@ -44,25 +45,6 @@ export function decodeImage(path: string): {data: Uint8Array; width: number; hei
   return {data, width, height};
 }
 
-/** Bilinear resize of RGB bytes to size×size (align_corners=false, like cv2/PIL for upscaling). */
-export function resizeRgb(src: Uint8Array, w: number, h: number, size: number): Uint8Array {
-  const out = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size; i++) {
-    const sy = Math.min(h - 1, Math.max(0, (i + 0.5) * h / size - 0.5));
-    const y0 = Math.floor(sy), y1 = Math.min(h - 1, y0 + 1), fy = sy - y0;
-    for (let j = 0; j < size; j++) {
-      const sx = Math.min(w - 1, Math.max(0, (j + 0.5) * w / size - 0.5));
-      const x0 = Math.floor(sx), x1 = Math.min(w - 1, x0 + 1), fx = sx - x0;
-      for (let c = 0; c < 3; c++) {
-        const v = (1 - fy) * ((1 - fx) * src[(y0 * w + x0) * 3 + c] + fx * src[(y0 * w + x1) * 3 + c]) +
-          fy * ((1 - fx) * src[(y1 * w + x0) * 3 + c] + fx * src[(y1 * w + x1) * 3 + c]);
-        out[(i * size + j) * 3 + c] = Math.round(v);
-      }
-    }
-  }
-  return out;
-}
-
 /** An ImageNet-style folder `<root>/<split>/<class>/*.{jpg,jpeg,png}`, each image resized to size×size RGB. */
 export function imageFolder(root: string, split: string, size: number, classes?: string[]): NamedDataset {
   const dir = join(root, split);
@@ -80,7 +62,7 @@ export function imageFolder(root: string, split: string, size: number, classes?:
   const labels = new Uint16Array(files.length);
   files.forEach(([path, label], i) => {
     const img = decodeImage(path);
-    images.set(resizeRgb(img.data, img.width, img.height, size), i * size * size * 3);
+    images.set(resizeBytes(img.data, img.width, img.height, 3, size, size), i * size * size * 3);
     labels[i] = label;
   });
   return {images, labels, count: files.length, height: size, width: size, channels: 3, classes: names};

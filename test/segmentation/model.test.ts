@@ -29,6 +29,16 @@ function refAtrous(x: Float32Array, [n, h, w, ci]: number[], k: Float32Array, [k
   return out;
 }
 
+
+/** An official state_dict key list (`key<TAB>shape` per line, shape `AxB` or `scalar`; `#` comments): its line count and key → shape. */
+async function officialKeys(file: string): Promise<{lines: number; official: Map<string, number[]>}> {
+  const lines = (await readFixtureText(file)).split('\n').filter((l) => l && !l.startsWith('#'));
+  return {lines: lines.length, official: new Map(lines.map((l) => {
+    const [key, shape] = l.split('\t');
+    return [key, shape === 'scalar' ? [] : shape.split('x').map(Number)];
+  }))};
+}
+
 describe('deeplabV3: structure', () => {
   beforeAll(() => tf.setBackend('cpu'));
 
@@ -61,12 +71,8 @@ describe('deeplabV3: structure', () => {
   }
 
   it('paccnet-s key map = the official DeepLabV3-EdgeFormer-S state_dict (587 keys) minus num_batches_tracked and the encoder.residual.* alias', async () => {
-    const lines = (await readFixtureText('seg/deeplabv3_edgeformer_s_state_dict_keys.txt')).split('\n').filter((l) => l && !l.startsWith('#'));
-    expect(lines.length).toBe(587);
-    const official = new Map(lines.map((l) => {
-      const [key, shape] = l.split('\t');
-      return [key, shape === 'scalar' ? [] : shape.split('x').map(Number)];
-    }));
+    const {lines, official} = await officialKeys('seg/deeplabv3_edgeformer_s_state_dict_keys.txt');
+    expect(lines).toBe(587);
     const map = deepLabV3TorchKeyMap('paccnet-s', 21);
     const mapped = new Map(map.entries.map((e) => [e.torchKey, e.torchShape]));
     const needed = [...official.keys()].filter((k) => !map.ignore(k));
@@ -78,12 +84,8 @@ describe('deeplabV3: structure', () => {
   });
 
   it('mobilevit-s key map = the official DeepLabV3-MobileViT-S state_dict (341 keys, written by the oracle script) minus num_batches_tracked', async () => {
-    const lines = (await readFixtureText('seg/deeplabv3_mobilevit_s_state_dict_keys.txt')).split('\n').filter((l) => l && !l.startsWith('#'));
-    expect(lines.length).toBe(341);
-    const official = new Map(lines.map((l) => {
-      const [key, shape] = l.split('\t');
-      return [key, shape === 'scalar' ? [] : shape.split('x').map(Number)];
-    }));
+    const {lines, official} = await officialKeys('seg/deeplabv3_mobilevit_s_state_dict_keys.txt');
+    expect(lines).toBe(341);
     const map = deepLabV3TorchKeyMap('mobilevit-s', 21);
     const needed = [...official.keys()].filter((k) => !map.ignore(k));
     expect(needed.every((k) => !k.endsWith('num_batches_tracked'))).toBe(true);
